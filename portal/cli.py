@@ -1,0 +1,62 @@
+"""The `flask --app portal` commands. Thin: they parse and call services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from portal import migrate, registry
+
+
+class Moment(click.ParamType):
+    """`--now 2027-03-01T10:00` (study time zone unless an offset is given)."""
+
+    name = "datetime"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date and time like 2027-03-01T10:00", param, ctx)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=registry.protocol().timezone)
+        return moment.astimezone(dt.UTC)
+
+
+MOMENT = Moment()
+
+
+def now_option(function: Any) -> Any:
+    return click.option(
+        "--now", type=MOMENT, default=None,
+        help="Act as if it were this time (ISO 8601; study time zone unless an offset is given).",
+    )(function)
+
+
+def current_time(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now(dt.UTC)
+
+
+db_cli = AppGroup("db", help="Create or migrate the databases.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the main database and the keystore to the newest schema."""
+    migrate.upgrade(registry.settings())
+    click.echo("Databases are up to date.")
+
+
+def register_commands(app: Flask) -> None:
+    from portal.demo import demo_command
+    from portal.measures.cli import instruments_cli
+    from portal.staff.cli import enrol_command
+
+    for command in (db_cli, instruments_cli, enrol_command, demo_command):
+        app.cli.add_command(command)

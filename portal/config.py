@@ -1,0 +1,148 @@
+"""Typed, frozen settings read from PORTAL_* environment variables.
+
+One secret per purpose, so that a leak of one (say the session key in a
+crash report) does not also open the keystore or forge parent links.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class ConfigError(SystemExit):
+    """A setting that stops the start. Exits with one line, never a traceback."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"portal: {message}")
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# name of the setting -> (environment variable, what it protects)
+SECRETS = {
+    "secret_key": ("PORTAL_SECRET_KEY", "staff sessions and CSRF"),
+    "link_key": ("PORTAL_LINK_KEY", "parent link tokens"),
+    "keystore_key": ("PORTAL_KEYSTORE_KEY", "keystore encryption (32 bytes, base64)"),
+    "blind_index_key": ("PORTAL_BLIND_INDEX_KEY", "keystore lookups"),
+}
+MIN_SECRET_BYTES = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: str
+    database_url: str
+    keystore_url: str
+    secret_key: bytes
+    link_key: bytes
+    keystore_key: bytes
+    blind_index_key: bytes
+    study_file: Path
+    instruments_path: str | None
+    base_url: str
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def __repr__(self) -> str:
+        # Never print a secret, even in a debugger or a crash report.
+        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in SECRETS}
+        return f"Settings({shown})"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, instance_path: Path | None = None
+) -> Settings:
+    env = os.environ if environ is None else environ
+    mode = env.get("PORTAL_ENV", "development")
+    if mode not in ("development", "production", "test"):
+        raise ConfigError(f"PORTAL_ENV must be development, production or test, not {mode!r}")
+    instance = instance_path or PROJECT_ROOT / "instance"
+    default_db = f"sqlite:///{instance / 'portal.sqlite3'}"
+    database_url = check_database_url("PORTAL_DATABASE_URL", env.get("PORTAL_DATABASE_URL", default_db))
+    keystore_url = check_database_url("PORTAL_KEYSTORE_URL", env.get("PORTAL_KEYSTORE_URL", database_url))
+    keys = _read_secrets(env, mode, instance)
+    return Settings(
+        env=mode,
+        database_url=database_url,
+        keystore_url=keystore_url,
+        study_file=Path(env.get("PORTAL_STUDY_FILE", PROJECT_ROOT / "studies" / "family-partner.yaml")),
+        instruments_path=env.get("PORTAL_INSTRUMENTS_PATH") or None,
+        base_url=env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        **keys,
+    )
+
+
+def check_database_url(variable: str, url: str) -> str:
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as error:
+        raise ConfigError(
+            f"{variable} is not a database URL this portal can use "
+            f"(expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DB): {error}"
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(f"{variable} must point to SQLite or PostgreSQL, not {parsed.drivername}")
+    return url
+
+
+def _read_secrets(env: Mapping[str, str], mode: str, instance: Path) -> dict[str, bytes]:
+    if mode == "production":
+        return {name: _production_secret(env, var, why) for name, (var, why) in SECRETS.items()}
+    stored = _development_secrets(instance)
+    return {
+        name: _decode(var, env[var]) if env.get(var) else stored[name]
+        for name, (var, _why) in SECRETS.items()
+    }
+
+
+def _production_secret(env: Mapping[str, str], variable: str, purpose: str) -> bytes:
+    raw = env.get(variable, "")
+    if not raw:
+        raise ConfigError(f"{variable} is not set ({purpose}); production needs every secret")
+    value = _decode(variable, raw)
+    if len(value) < MIN_SECRET_BYTES or len(set(value)) < 8:
+        raise ConfigError(
+            f"{variable} is too weak: give at least {MIN_SECRET_BYTES} random bytes, base64-encoded "
+            f"(python -c 'import secrets,base64;print(base64.b64encode(secrets.token_bytes(32)).decode())')"
+        )
+    return value
+
+
+def _decode(variable: str, raw: str) -> bytes:
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigError(f"{variable} must be base64-encoded random bytes") from None
+
+
+def _development_secrets(instance: Path) -> dict[str, bytes]:
+    """Generate the development secrets once, so the demo survives restarts."""
+    path = instance / "secrets.json"
+    instance.mkdir(parents=True, exist_ok=True)
+    fresh = {name: base64.b64encode(secrets.token_bytes(32)).decode() for name in SECRETS}
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        stored = json.loads(path.read_text())
+    else:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(fresh, handle)
+        stored = fresh
+    return {name: base64.b64decode(stored[name]) for name in SECRETS}

@@ -1,0 +1,113 @@
+"""Add, read and look up contact details, sealed field by field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import phonenumbers
+from flask import current_app
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from portal.contacts.crypto import FieldCipher, blind_index
+from portal.contacts.models import Contact
+from portal.db import db
+
+
+class InvalidContact(ValueError):
+    """A phone number or e-mail address that cannot be used. The message never repeats it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContactDetails:
+    name: str
+    phone: str | None  # E.164
+    email: str | None
+
+    def __repr__(self) -> str:
+        return "ContactDetails(<sealed>)"
+
+
+def normalise_phone(raw: str, region: str = "NO") -> str:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidContact("not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidContact("not a valid phone number (Norwegian numbers need 8 digits)")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(raw: str) -> str:
+    text = raw.strip()
+    local, at, domain = text.rpartition("@")
+    if not at or not local or "." not in domain or any(c.isspace() for c in text) or len(text) > 254:
+        raise InvalidContact("not an e-mail address")
+    return f"{local}@{domain.lower()}"
+
+
+class ContactBook:
+    def __init__(self, session: Session, cipher: FieldCipher, index_key: bytes) -> None:
+        self.session = session
+        self.cipher = cipher
+        self.index_key = index_key
+
+    def add(self, pseudonym: str, details: ContactDetails, now: dt.datetime) -> None:
+        contact = Contact(respondent_pseudonym=pseudonym, updated_at=now)
+        self._fill(contact, details)
+        self.session.add(contact)
+
+    def replace(self, pseudonym: str, details: ContactDetails, now: dt.datetime) -> None:
+        contact = self._row(pseudonym)
+        self._fill(contact, details)
+        contact.updated_at = now
+
+    def get(self, pseudonym: str) -> ContactDetails | None:
+        contact = self.session.scalars(select(Contact).filter_by(respondent_pseudonym=pseudonym)).first()
+        if contact is None:
+            return None
+        return ContactDetails(
+            name=self._open(contact.name_sealed, pseudonym, "name") or "",
+            phone=self._open(contact.phone_sealed, pseudonym, "phone"),
+            email=self._open(contact.email_sealed, pseudonym, "email"),
+        )
+
+    def find(self, *, phone: str | None = None, email: str | None = None) -> list[str]:
+        """Pseudonyms already enrolled with this phone or e-mail (normalised values)."""
+        conditions = []
+        if phone:
+            conditions.append(Contact.phone_index == blind_index(self.index_key, "phone", phone))
+        if email:
+            conditions.append(Contact.email_index == blind_index(self.index_key, "email", email.lower()))
+        if not conditions:
+            return []
+        return list(self.session.scalars(select(Contact.respondent_pseudonym).where(or_(*conditions))))
+
+    def erase(self, pseudonym: str) -> None:
+        self.session.execute(delete(Contact).where(Contact.respondent_pseudonym == pseudonym))
+
+    def _row(self, pseudonym: str) -> Contact:
+        return self.session.scalars(select(Contact).filter_by(respondent_pseudonym=pseudonym)).one()
+
+    def _fill(self, contact: Contact, details: ContactDetails) -> None:
+        owner = contact.respondent_pseudonym
+        contact.name_sealed = self.cipher.seal(details.name, owner=owner, field="name")
+        contact.phone_sealed = self._seal(details.phone, owner, "phone")
+        contact.email_sealed = self._seal(details.email, owner, "email")
+        contact.phone_index = blind_index(self.index_key, "phone", details.phone) if details.phone else None
+        contact.email_index = (
+            blind_index(self.index_key, "email", details.email.lower()) if details.email else None
+        )
+
+    def _seal(self, value: str | None, owner: str, field: str) -> str | None:
+        return None if value is None else self.cipher.seal(value, owner=owner, field=field)
+
+    def _open(self, value: str | None, owner: str, field: str) -> str | None:
+        return None if value is None else self.cipher.open(value, owner=owner, field=field)
+
+
+def contact_book() -> ContactBook:
+    """The keystore for the current app, in its own session (it may be another database)."""
+    settings = current_app.config["SETTINGS"]
+    return ContactBook(db.keystore_session(), FieldCipher(settings.keystore_key), settings.blind_index_key)

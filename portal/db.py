@@ -1,0 +1,136 @@
+"""Engines, sessions and the declarative bases.
+
+Two stores: the main database (pseudonymous data) and the keystore (contact
+details). They may be one database or two; the code never joins across them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class KeystoreBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+@dataclass(frozen=True)
+class Stores:
+    engine: Engine
+    keystore_engine: Engine
+    sessions: sessionmaker[Session]
+    keystore_sessions: sessionmaker[Session]
+
+    def dispose(self) -> None:
+        for engine in {self.engine, self.keystore_engine}:
+            engine.dispose()
+
+
+def open_stores(database_url: str, keystore_url: str) -> Stores:
+    engine = make_engine(database_url)
+    keystore_engine = engine if keystore_url == database_url else make_engine(keystore_url)
+    return Stores(
+        engine=engine,
+        keystore_engine=keystore_engine,
+        sessions=sessionmaker(engine, expire_on_commit=False),
+        keystore_sessions=sessionmaker(keystore_engine, expire_on_commit=False),
+    )
+
+
+class Database:
+    """The Flask extension: one session per request (or CLI command) per store."""
+
+    def init_app(self, app: Flask, database_url: str, keystore_url: str) -> None:
+        app.extensions["portal.db"] = open_stores(database_url, keystore_url)
+        app.teardown_appcontext(self._close)
+
+    @property
+    def stores(self) -> Stores:
+        stores: Stores = current_app.extensions["portal.db"]
+        return stores
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            g.db_session = self.stores.sessions()
+        session: Session = g.db_session
+        return session
+
+    def keystore_session(self) -> Session:
+        """Only portal.contacts calls this; see the privacy boundary in DESIGN.md.
+
+        When both stores are one database they share one session, so a change
+        and its contact details commit together.
+        """
+        if self.stores.keystore_engine is self.stores.engine:
+            return self.session
+        if "keystore_session" not in g:
+            g.keystore_session = self.stores.keystore_sessions()
+        session: Session = g.keystore_session
+        return session
+
+    @staticmethod
+    def _close(_error: BaseException | None) -> None:
+        for name in ("db_session", "keystore_session"):
+            session = g.pop(name, None)
+            if session is not None:
+                session.close()
+
+
+db = Database()

@@ -1,0 +1,21 @@
+"""Every table, imported once so the metadata (and Alembic) sees them all."""
+
+from portal.audit import AuditEvent
+from portal.contacts.models import Contact
+from portal.families.models import (
+    Alert,
+    Arm,
+    Child,
+    Family,
+    Invitation,
+    Respondent,
+    Response,
+    Site,
+    Study,
+)
+from portal.staff.models import StaffUser
+
+__all__ = [
+    "Alert", "Arm", "AuditEvent", "Child", "Contact", "Family", "Invitation", "Respondent",
+    "Response", "Site", "StaffUser", "Study",
+]

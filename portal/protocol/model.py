@@ -1,0 +1,72 @@
+"""The study protocol as frozen values: what the YAML file under studies/ says."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+ROLES = ("mother", "father", "carer")
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Arm:
+    id: str
+    ratio: int
+
+
+@dataclass(frozen=True, slots=True)
+class Wave:
+    id: str
+    offset_months: int
+    opens_days_before: int
+    closes_days_after: int
+    reminder_days: tuple[int, ...]
+    instruments: dict[str, tuple[str, ...]]  # respondent role -> instrument ids in order
+
+    def instruments_for(self, role: str) -> tuple[str, ...]:
+        return self.instruments.get(role, ())
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """Messages go out only between `send_from` and `send_until`, local time."""
+
+    send_from: dt.time
+    send_until: dt.time
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    id: str
+    public_name: dict[str, str]
+    pseudonym_prefix: str
+    timezone: ZoneInfo
+    languages: tuple[str, ...]
+    default_language: str
+    quiet_hours: QuietHours
+    help_text: dict[str, str]
+    support_text: dict[str, str]
+    sites: tuple[Site, ...]
+    arms: tuple[Arm, ...]
+    waves: tuple[Wave, ...]
+    permissions: dict[str, str]  # instrument id -> where the permission is recorded
+    blinded: bool
+
+    def site(self, site_id: str) -> Site | None:
+        return next((s for s in self.sites if s.id == site_id), None)
+
+    def wave(self, wave_id: str) -> Wave | None:
+        return next((w for w in self.waves if w.id == wave_id), None)
+
+    def arm_ids(self) -> tuple[str, ...]:
+        return tuple(arm.id for arm in self.arms)
+
+    def text(self, texts: dict[str, str], language: str) -> str:
+        return texts.get(language) or texts.get(self.default_language) or next(iter(texts.values()))

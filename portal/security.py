@@ -1,0 +1,105 @@
+"""The few security primitives, in one place: link tokens, passwords, headers.
+
+Link tokens are derived from the link key, the invitation and a generation
+counter, so a reminder can carry the same link again without the database
+ever holding it; only a keyed hash of the token is stored for the lookup.
+Bumping the generation revokes every earlier link of that invitation.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, Response, request
+
+TOKEN_BYTES = 16  # 128 bits
+TOKEN_LENGTH = 26  # base32 without padding
+
+
+class LinkToken:
+    """A parent's link secret. It refuses to be printed, logged or formatted."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """For the one place that must show it: the message to the parent (or a CLI print)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "LinkToken(<hidden>)"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LinkToken) and hmac.compare_digest(self._value, other._value)
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def derive_token(link_key: bytes, invitation_id: int, generation: int) -> LinkToken:
+    digest = hmac.new(link_key, f"token|{invitation_id}|{generation}".encode(), hashlib.sha256).digest()
+    return LinkToken(base64.b32encode(digest[:TOKEN_BYTES]).decode().rstrip("=").lower())
+
+
+def hash_token(link_key: bytes, token: str) -> str:
+    return hmac.new(link_key, f"lookup|{token.lower()}".encode(), hashlib.sha256).hexdigest()
+
+
+def looks_like_token(text: str) -> bool:
+    return len(text) == TOKEN_LENGTH and text.isascii() and text.isalnum()
+
+
+# Passwords -----------------------------------------------------------------
+
+def password_hasher(cheap: bool = False) -> PasswordHasher:
+    """argon2id; cheap parameters only for tests, where a real hash costs ~170 ms."""
+    if cheap:
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHasher()
+
+
+def verify_password(hasher: PasswordHasher, stored: str, password: str) -> bool:
+    try:
+        return hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# Headers -------------------------------------------------------------------
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+
+def configure_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def no_store(response: Any) -> Any:
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,76 @@
+"""One function per concern, called in order by create_app()."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from portal.config import ConfigError, Settings, load_settings
+from portal.db import db
+from portal.protocol.loader import ProtocolError, check_instruments, load_protocol
+from portal.security import configure_headers
+
+csrf = CSRFProtect()
+
+
+def configure_settings(app: Flask, environ: Mapping[str, str] | None) -> Settings:
+    settings = load_settings(environ, Path(app.instance_path))
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=2),
+        MAX_CONTENT_LENGTH=256 * 1024,
+        TESTING=settings.env == "test",
+    )
+    return settings
+
+
+def configure_database(app: Flask, settings: Settings) -> None:
+    db.init_app(app, settings.database_url, settings.keystore_url)
+
+
+def configure_study(app: Flask, settings: Settings) -> None:
+    from portal.measures import InstrumentError, default_instrument_dirs, load_catalogue
+
+    dirs = default_instrument_dirs(settings.instruments_path)
+    try:
+        catalogue = load_catalogue(dirs)
+        protocol = load_protocol(settings.study_file)
+        check_instruments(protocol, catalogue, settings.study_file)
+    except (ProtocolError, InstrumentError) as error:
+        raise ConfigError(str(error)) from None
+    app.config["INSTRUMENT_DIRS"] = dirs
+    app.extensions["portal.instruments"] = catalogue
+    app.extensions["portal.protocol"] = protocol
+
+
+def configure_security(app: Flask) -> None:
+    csrf.init_app(app)
+    configure_headers(app)
+
+
+def configure_i18n(app: Flask) -> None:
+    from portal.i18n import configure_i18n as configure
+
+    configure(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    from portal.health import health
+    from portal.respond.views import respond
+
+    app.register_blueprint(health)
+    app.register_blueprint(respond)
+
+
+def configure_commands(app: Flask) -> None:
+    from portal.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,112 @@
+"""Fixtures: the app on a fresh database per test, on SQLite and (where asked) PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from portal import create_app
+from portal.db import Stores
+from tests.support import postgres
+from tests.support.databases import PostgresFactory, SQLiteFactory
+
+REQUIRED = bool(os.environ.get("PORTAL_REQUIRE_POSTGRES") or os.environ.get("CI"))
+TEST_KEYS = {
+    "PORTAL_SECRET_KEY": base64.b64encode(b"s" * 32).decode(),
+    "PORTAL_LINK_KEY": base64.b64encode(b"l" * 32).decode(),
+    "PORTAL_KEYSTORE_KEY": base64.b64encode(b"k" * 32).decode(),
+    "PORTAL_BLIND_INDEX_KEY": base64.b64encode(b"b" * 32).decode(),
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules marked `databases` run once on SQLite and once on PostgreSQL."""
+    if "backend" in metafunc.fixturenames:
+        both = metafunc.definition.get_closest_marker("databases") is not None
+        metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"], scope="session")
+
+
+@pytest.fixture(scope="session")
+def sqlite_factory(tmp_path_factory: pytest.TempPathFactory) -> SQLiteFactory:
+    return SQLiteFactory(tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="session")
+def postgres_factory() -> Iterator[PostgresFactory]:
+    if not postgres.available():
+        message = f"PostgreSQL binaries not found in {postgres.BIN}: apt-get install postgresql-15"
+        if REQUIRED:
+            pytest.fail(message + " (required in CI)")
+        pytest.skip(message)
+    cluster = postgres.Cluster()
+    cluster.start()
+    factory = PostgresFactory(cluster.url)
+    yield factory
+    factory.close()
+    cluster.stop()
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str:
+    factory = request.getfixturevalue(f"{backend}_factory")
+    return str(factory.new("portal"))
+
+
+@pytest.fixture
+def environ(database_url: str) -> dict[str, str]:
+    return {"PORTAL_ENV": "test", "PORTAL_DATABASE_URL": database_url, **TEST_KEYS}
+
+
+class Clock:
+    """The app's time in a test: set it, move it; never sleep."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC))
+
+
+@pytest.fixture
+def app(environ: dict[str, str], tmp_path: Path, clock: Clock) -> Iterator[Flask]:
+    app = create_app({"environ": environ, "instance_path": tmp_path / "instance", "CLOCK": clock,
+                      "WTF_CSRF_ENABLED": True})
+    yield app
+    stores: Stores = app.extensions["portal.db"]
+    stores.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+def csrf_from(html: str) -> str:
+    marker = 'name="csrf_token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start: html.index('"', start)]
+
+
+def pytest_configure(config: Any) -> None:
+    Path(__file__).parent.joinpath("artifacts").mkdir(exist_ok=True)

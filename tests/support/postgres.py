@@ -1,0 +1,51 @@
+"""A private PostgreSQL cluster for one test run: initdb into a temp dir, a Unix socket, no TCP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+BIN = Path(os.environ.get("PORTAL_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def available() -> bool:
+    return (BIN / "initdb").exists() and (BIN / "pg_ctl").exists()
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    # initdb and postgres refuse to run as root
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+class Cluster:
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="portal-pg-"))
+        self.data = self.dir / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self.user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
+
+    def start(self) -> None:
+        subprocess.run(
+            _as_postgres([str(BIN / "initdb"), "-D", str(self.data), "-U", self.user, "--auth=trust",
+                          "--encoding=UTF8", "--locale=C.UTF-8", "-N"]),
+            check=True, capture_output=True,
+        )
+        options = f"-c listen_addresses='' -c unix_socket_directories={self.dir} -c fsync=off " \
+                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        subprocess.run(
+            _as_postgres([str(BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l",
+                          str(self.dir / "log"), "start"]),
+            check=True, capture_output=True,
+        )
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://{self.user}@/{database}?host={self.dir}"
+
+    def stop(self) -> None:
+        subprocess.run(_as_postgres([str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
