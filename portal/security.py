@@ -16,6 +16,12 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Response, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+# Per-process memory storage: limits hold per app server. With several servers
+# behind a balancer, point RATELIMIT_STORAGE_URI at a shared store.
+limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
 
 TOKEN_BYTES = 16  # 128 bits
 TOKEN_LENGTH = 26  # base32 without padding
@@ -55,6 +61,27 @@ def derive_token(link_key: bytes, invitation_id: int, generation: int) -> LinkTo
 
 def hash_token(link_key: bytes, token: str) -> str:
     return hmac.new(link_key, f"lookup|{token.lower()}".encode(), hashlib.sha256).hexdigest()
+
+
+ACCESS_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: read aloud safely
+ACCESS_CODE_LENGTH = 8
+
+
+def derive_access_code(link_key: bytes, invitation_id: int, generation: int) -> LinkToken:
+    """The short code a parent can type at /s when an SMS app mangled the link (40 bits)."""
+    digest = hmac.new(link_key, f"code|{invitation_id}|{generation}".encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest[:5], "big")
+    chars = [ACCESS_CODE_ALPHABET[(number >> (5 * i)) & 31] for i in range(ACCESS_CODE_LENGTH)]
+    return LinkToken("".join(chars[:4]) + "-" + "".join(chars[4:]))
+
+
+def normalise_access_code(text: str) -> str:
+    cleaned = text.strip().upper().replace("-", "").replace(" ", "").translate(str.maketrans("OIL", "011"))
+    return cleaned
+
+
+def hash_access_code(link_key: bytes, code: str) -> str:
+    return hmac.new(link_key, f"code-lookup|{normalise_access_code(code)}".encode(), hashlib.sha256).hexdigest()
 
 
 def looks_like_token(text: str) -> bool:

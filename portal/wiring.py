@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from portal.config import ConfigError, Settings, load_settings
 from portal.db import db
 from portal.protocol.loader import ProtocolError, check_instruments, load_protocol
-from portal.security import configure_headers
+from portal.security import configure_headers, limiter
 
 csrf = CSRFProtect()
 
@@ -53,6 +53,7 @@ def configure_study(app: Flask, settings: Settings) -> None:
 
 def configure_security(app: Flask) -> None:
     csrf.init_app(app)
+    limiter.init_app(app)
     configure_headers(app)
 
 

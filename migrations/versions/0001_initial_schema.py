@@ -140,6 +140,7 @@ def upgrade() -> None:
     sa.Column('closes_at', portal.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('token_generation', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=True),
+    sa.Column('access_code_hash', sa.String(length=64), nullable=True),
     sa.Column('started_at', portal.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_at', portal.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('withdrawn_at', portal.db.UTCDateTime(timezone=True), nullable=True),
@@ -148,7 +149,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['respondent_id'], ['respondent.id'], name=op.f('fk_invitation_respondent_id_respondent')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_invitation')),
     sa.UniqueConstraint('respondent_id', 'wave', name=op.f('uq_invitation_respondent_id_wave')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_invitation_token_hash'))
+    sa.UniqueConstraint('token_hash', name=op.f('uq_invitation_token_hash')),
+    sa.UniqueConstraint('access_code_hash', name=op.f('uq_invitation_access_code_hash'))
     )
     with op.batch_alter_table('invitation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invitation_opens_at'), ['opens_at'], unique=False)

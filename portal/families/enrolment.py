@@ -17,7 +17,7 @@ from portal.families.models import Arm, Child, Family, Invitation, Respondent, S
 from portal.families.pseudonyms import new_pseudonym
 from portal.protocol.model import Protocol
 from portal.protocol.schedule import plan_waves
-from portal.security import derive_token, hash_token
+from portal.security import derive_access_code, derive_token, hash_access_code, hash_token
 
 # (instrument id, child's birth month, date of the wave) -> may it be asked?
 AgeRule = Callable[[str, dt.date, dt.date], bool]
@@ -112,12 +112,16 @@ def schedule_waves(
         invitations.append(invitation)
     session.flush()
     for invitation in invitations:
-        invitation.token_hash = token_hash_for(link_key, invitation)
+        set_link_hashes(link_key, invitation)
     return invitations
 
 
-def token_hash_for(link_key: bytes, invitation: Invitation) -> str:
-    return hash_token(link_key, derive_token(link_key, invitation.id, invitation.token_generation).reveal())
+def set_link_hashes(link_key: bytes, invitation: Invitation) -> None:
+    """Store only keyed hashes of the link token and access code of the current generation."""
+    generation = invitation.token_generation
+    invitation.token_hash = hash_token(link_key, derive_token(link_key, invitation.id, generation).reveal())
+    code = derive_access_code(link_key, invitation.id, generation).reveal()
+    invitation.access_code_hash = hash_access_code(link_key, code)
 
 
 def _check(protocol: Protocol, new: NewFamily) -> None:

@@ -115,6 +115,7 @@ class Invitation(Base):
     closes_at: Mapped[dt.datetime]
     token_generation: Mapped[int] = mapped_column(default=0)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    access_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     started_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
     withdrawn_at: Mapped[dt.datetime | None]

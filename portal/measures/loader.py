@@ -43,7 +43,7 @@ def parse_instrument(text: str, file_label: str) -> Instrument:
     instrument = build_instrument(doc, reader)
     check_instrument(doc, instrument, reader)
     if reader.problems:
-        raise InstrumentError(reader.problems)
+        raise InstrumentError(sorted(reader.problems, key=lambda problem: problem.line))
     return instrument
 
 

@@ -86,11 +86,16 @@ class Reader:
             return {}
         result: dict[str, str] = {}
         for lang, text in value.items():
-            if isinstance(text, str) and text.strip():
+            if isinstance(lang, bool):  # YAML 1.1 reads the key `no` (Norwegian) as false
+                self.problem(value.line, f"{where} {key}: quote the language code, e.g. 'no'")
+            elif isinstance(text, str) and text.strip():
                 result[str(lang)] = text
             else:
+                hint = " (quote it: YAML reads yes/no/on/off as true/false)"
                 self.problem(
-                    value.line_of(lang), f"{where} {key} in '{lang}' must be non-empty text"
+                    value.line_of(lang),
+                    f"{where} {key} in '{lang}' must be non-empty text, got {describe(text)}"
+                    + (hint if isinstance(text, bool) else ""),
                 )
         return result
 

@@ -67,6 +67,9 @@ def parse(text: str) -> Any:
 
 def error_line(error: yaml.YAMLError) -> int:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if "stream end" in str(getattr(error, "problem", "")):
+        # At the end of the file the opening bracket is the useful place to look.
+        mark = getattr(error, "context_mark", None) or mark
     return mark.line + 1 if mark is not None else 1
 
 
