@@ -81,7 +81,8 @@ def normalise_access_code(text: str) -> str:
 
 
 def hash_access_code(link_key: bytes, code: str) -> str:
-    return hmac.new(link_key, f"code-lookup|{normalise_access_code(code)}".encode(), hashlib.sha256).hexdigest()
+    message = f"code-lookup|{normalise_access_code(code)}".encode()
+    return hmac.new(link_key, message, hashlib.sha256).hexdigest()
 
 
 def looks_like_token(text: str) -> bool:
