@@ -12,6 +12,7 @@ from .loader import (
     default_instrument_dirs,
     load_catalogue,
     load_instrument,
+    parse_instrument,
     shipped_instrument_dir,
 )
 from .model import Band, Example, Flag, Instrument, Item, Option, Rounding, Scale, age_in_months
@@ -34,6 +35,7 @@ __all__ = [
     "default_instrument_dirs",
     "load_catalogue",
     "load_instrument",
+    "parse_instrument",
     "score",
     "shipped_instrument_dir",
 ]

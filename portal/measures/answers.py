@@ -13,8 +13,7 @@ def parse_values(instrument: Instrument, values: str) -> dict[str, int | None]:
     parts = [part.strip() for part in values.split(",")]
     if len(parts) != len(instrument.items):
         raise ValueError(
-            f"--values has {len(parts)} places but {instrument.id} has "
-            f"{len(instrument.items)} items"
+            f"--values has {len(parts)} places but {instrument.id} has {len(instrument.items)} items"
         )
     answers: dict[str, int | None] = {}
     for position, (item, part) in enumerate(zip(instrument.items, parts, strict=True), start=1):

@@ -131,9 +131,7 @@ def _check_bands(scale_id: str, bands: Any, line: int, reader: Reader) -> None:
         if low >= top:
             reader.problem(line, f"band '{band.label}' of scale '{scale_id}' is empty")
         if low < previous_top:
-            reader.problem(
-                line, f"band '{band.label}' of scale '{scale_id}' overlaps the one before"
-            )
+            reader.problem(line, f"band '{band.label}' of scale '{scale_id}' overlaps the one before")
         previous_top = top
 
 
@@ -155,9 +153,7 @@ def _check_examples(doc: LineDict, instrument: Instrument, reader: Reader) -> No
     for example in instrument.examples:
         unknown = sorted(set(example.answers) - items)
         if unknown:
-            reader.problem(
-                example.line, f"example '{example.name}' answers unknown item {unknown[0]}"
-            )
+            reader.problem(example.line, f"example '{example.name}' answers unknown item {unknown[0]}")
             continue
         for message in example_mismatches(instrument, example):
             reader.problem(example.line, message)
@@ -175,9 +171,7 @@ def example_mismatches(instrument: Instrument, example: Any) -> list[str]:
     ]
 
 
-def _compare(
-    where: str, label: str, stated: Mapping[str, Any], actual: Mapping[str, Any]
-) -> list[str]:
+def _compare(where: str, label: str, stated: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
     messages = []
     for key, expected in stated.items():
         if key not in actual:

@@ -119,9 +119,7 @@ def _stdin_answers() -> dict[str, Any]:
     try:
         answers = json.loads(text)
     except json.JSONDecodeError as error:
-        raise click.UsageError(
-            f"stdin is not valid JSON: {error.msg} (line {error.lineno})"
-        ) from None
+        raise click.UsageError(f"stdin is not valid JSON: {error.msg} (line {error.lineno})") from None
     if not isinstance(answers, dict):
         raise click.UsageError('stdin must hold a JSON object like {"who5_1": 3}')
     return answers

@@ -35,9 +35,7 @@ def parse_instrument(text: str, file_label: str) -> Instrument:
     try:
         doc = parse(text)
     except yaml.YAMLError as error:
-        raise InstrumentError(
-            [Problem(reader.file, error_line(error), error_text(error))]
-        ) from None
+        raise InstrumentError([Problem(reader.file, error_line(error), error_text(error))]) from None
     if not isinstance(doc, LineDict):
         raise InstrumentError([Problem(reader.file, 1, "the file must hold one mapping")])
     instrument = build_instrument(doc, reader)
@@ -88,9 +86,7 @@ def load_catalogue(dirs: Sequence[Path]) -> Catalogue:
         if instrument.id in instruments:
             first = display_path(paths[instrument.id])
             problems.append(
-                Problem(
-                    display_path(path), 1, f"id '{instrument.id}' is already defined in {first}"
-                )
+                Problem(display_path(path), 1, f"id '{instrument.id}' is already defined in {first}")
             )
             continue
         instruments[instrument.id] = instrument

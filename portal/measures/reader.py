@@ -43,9 +43,7 @@ class Reader:
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.file, line, message))
 
-    def keys(
-        self, node: LineDict, where: str, allowed: Iterable[str], required: Iterable[str] = ()
-    ) -> None:
+    def keys(self, node: LineDict, where: str, allowed: Iterable[str], required: Iterable[str] = ()) -> None:
         allowed_set = set(allowed)
         for key in node:
             if key not in allowed_set:
@@ -105,6 +103,4 @@ class Reader:
             if isinstance(entry, LineDict):
                 yield items.line_of(index), entry
             else:
-                self.problem(
-                    items.line_of(index), f"each {what} must be a mapping, got {describe(entry)}"
-                )
+                self.problem(items.line_of(index), f"each {what} must be a mapping, got {describe(entry)}")

@@ -70,9 +70,7 @@ def _read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     headers = {name.strip().lower(): name for name in reader.fieldnames or []}
     for needed in (rc.FIELD, rc.TYPE, rc.LABEL):
         if needed.lower() not in headers:
-            raise rc.RedcapError(
-                f"the CSV has no '{needed}' column; is it a REDCap data dictionary?"
-            )
+            raise rc.RedcapError(f"the CSV has no '{needed}' column; is it a REDCap data dictionary?")
     rename = {headers[c.lower()]: c for c in rc.COLUMNS if c.lower() in headers}
     try:
         return [
@@ -124,9 +122,7 @@ def _choices(text: str, where: str) -> list[dict[str, Any]]:
     for part in (p.strip() for p in text.split("|") if p.strip()):
         code, _, label = part.partition(",")
         try:
-            options.append(
-                {"code": int(code.strip()), "label": {"en": rc.unguard_cell(label.strip())}}
-            )
+            options.append({"code": int(code.strip()), "label": {"en": rc.unguard_cell(label.strip())}})
         except ValueError:
             raise rc.RedcapError(f"{where}: choice '{part}' has no whole-number code") from None
     if not options:
@@ -153,9 +149,7 @@ def _charlimit(annotation: str) -> int | None:
     return None
 
 
-def _definition(
-    instrument_id: str, items: list[dict[str, Any]], instructions: str
-) -> dict[str, Any]:
+def _definition(instrument_id: str, items: list[dict[str, Any]], instructions: str) -> dict[str, Any]:
     return {
         "id": instrument_id,
         "version": "redcap-import",

@@ -23,9 +23,7 @@ def merge_template(result: ImportResult, template: Instrument) -> None:
     definition["age_min_years"] = template.age_min_years
     definition["age_max_years"] = template.age_max_years
     _reverse_keys(definition["items"], template)
-    definition["scales"] = [
-        _scale(s) for s in template.scales if _covered(s.items, item_ids, result)
-    ]
+    definition["scales"] = [_scale(s) for s in template.scales if _covered(s.items, item_ids, result)]
     definition["flags"] = [_flag(f) for f in template.flags if _flag_ok(f, definition)]
     definition["examples"] = [
         _example(e) for e in template.examples if _covered(tuple(e.answers), item_ids, result)
@@ -67,11 +65,7 @@ def _scale(scale: Scale) -> dict[str, Any]:
         data["rounding"] = {"digits": scale.rounding.digits, "mode": scale.rounding.mode}
     if scale.bands:
         data["bands"] = [
-            {
-                k: v
-                for k, v in (("label", b.label), ("min", b.min), ("below", b.below))
-                if v is not None
-            }
+            {k: v for k, v in (("label", b.label), ("min", b.min), ("below", b.below)) if v is not None}
             for b in scale.bands
         ]
     return data

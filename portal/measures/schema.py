@@ -243,9 +243,7 @@ def _flags(doc: LineDict, reader: Reader) -> list[Flag]:
 
 def _examples(doc: LineDict, reader: Reader, items: tuple[Item, ...]) -> list[Example]:
     entries = reader.sequence(doc, "examples", "the instrument") or LineList()
-    return [
-        _example(node, line, reader, items) for line, node in reader.entries(entries, "example")
-    ]
+    return [_example(node, line, reader, items) for line, node in reader.entries(entries, "example")]
 
 
 def _example(node: LineDict, line: int, reader: Reader, items: tuple[Item, ...]) -> Example:
@@ -264,9 +262,7 @@ def _example(node: LineDict, line: int, reader: Reader, items: tuple[Item, ...])
     )
 
 
-def _example_answers(
-    node: LineDict, reader: Reader, items: tuple[Item, ...], where: str
-) -> dict[str, Any]:
+def _example_answers(node: LineDict, reader: Reader, items: tuple[Item, ...], where: str) -> dict[str, Any]:
     """Answers by item id, or `values` in item order (null for missing)."""
     if "values" in node:
         values = reader.sequence(node, "values", where) or LineList()

@@ -14,17 +14,21 @@ import yaml
 class LineDict(dict[str, Any]):
     """A mapping that knows its own line and the line of each key."""
 
-    line: int
-    key_lines: dict[str, int]
-    duplicates: list[tuple[str, int]]
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.line = 1
+        self.key_lines: dict[str, int] = {}
+        self.duplicates: list[tuple[str, int]] = []
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
 
 
 class LineList(list[Any]):
-    line: int
-    entry_lines: list[int]
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.line = 1
+        self.entry_lines: list[int] = []
 
     def line_of(self, index: int) -> int:
         return self.entry_lines[index] if index < len(self.entry_lines) else self.line
@@ -37,8 +41,6 @@ class _Loader(yaml.SafeLoader):
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result = LineDict()
     result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    result.duplicates = []
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import flask
@@ -8,9 +9,6 @@ from flask.testing import FlaskCliRunner
 
 from portal.measures import Catalogue, load_catalogue, shipped_instrument_dir
 from portal.measures.cli import instruments_cli
-
-HERE = Path(__file__).parent
-BROKEN = HERE / "broken"
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +22,12 @@ def make_app(dirs: list[Path]) -> flask.Flask:
     app.config["INSTRUMENT_DIRS"] = dirs
     app.cli.add_command(instruments_cli)
     return app
+
+
+@pytest.fixture()
+def runner_for() -> Callable[[list[Path]], FlaskCliRunner]:
+    """A CLI runner over the given instrument folders."""
+    return lambda dirs: make_app(dirs).test_cli_runner()
 
 
 @pytest.fixture()
