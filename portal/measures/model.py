@@ -138,9 +138,17 @@ class Instrument:
     def available_languages(self) -> tuple[str, ...]:
         return self.languages
 
-    def text_in(self, lang: str, fallback: str = "en") -> str:
-        """The title in `lang`; the caller tells the parent when it fell back."""
+    def offers(self, lang: str) -> bool:
+        """Whether the instrument has complete published text in `lang`."""
+        return lang in self.languages
+
+    def title_in(self, lang: str, fallback: str = "en") -> str:
+        """The title in `lang`, else in `fallback`; the caller tells the parent it fell back."""
         return self.title.get(lang) or self.title[fallback]
+
+    def text_in(self, lang: str, fallback: str = "en") -> str:
+        """The instrument's title in `lang` (the name the parent pages already use)."""
+        return self.title_in(lang, fallback)
 
     @property
     def requires_permission(self) -> bool:

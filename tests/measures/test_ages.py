@@ -43,3 +43,12 @@ def test_instrument_applies_only_inside_its_age_range(
     catalogue: Catalogue, instrument_id: str, birth_month: dt.date, on: dt.date, applies: bool
 ) -> None:
     assert catalogue[instrument_id].applies_to_age(birth_month, on) is applies
+
+
+def test_languages_and_titles(catalogue: Catalogue) -> None:
+    who5 = catalogue["who5"]
+    assert who5.available_languages() == ("en",)
+    assert who5.offers("en") and not who5.offers("nb")
+    assert who5.text_in("nb") == who5.text_in("en") == "WHO-Five Well-Being Index (WHO-5)"
+    assert who5.item("who5_3").text["en"] == "I have felt active and vigorous"
+    assert catalogue["pss"].requires_permission and not who5.requires_permission
