@@ -6,10 +6,10 @@ import datetime as dt
 from typing import Any
 
 import click
-from flask import Flask
 from flask.cli import AppGroup
 
-from portal import migrate, registry
+import portal.migrate as migrate
+import portal.registry as registry
 
 
 class Moment(click.ParamType):
@@ -51,12 +51,3 @@ def db_upgrade() -> None:
     """Create or migrate the main database and the keystore to the newest schema."""
     migrate.upgrade(registry.settings())
     click.echo("Databases are up to date.")
-
-
-def register_commands(app: Flask) -> None:
-    from portal.demo import demo_command
-    from portal.measures.cli import instruments_cli
-    from portal.staff.cli import enrol_command
-
-    for command in (db_cli, instruments_cli, enrol_command, demo_command):
-        app.cli.add_command(command)

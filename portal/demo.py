@@ -9,7 +9,8 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from portal import migrate, registry
+import portal.migrate as migrate
+import portal.registry as registry
 from portal.cli import current_time, now_option
 from portal.contacts import ContactDetails
 from portal.db import db

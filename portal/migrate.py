@@ -15,6 +15,7 @@ STORES = {"main": "versions", "keystore": "keystore_versions"}
 def alembic_config(url: str, store: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(PROJECT_ROOT / "migrations" / STORES[store]))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.cmd_opts = None

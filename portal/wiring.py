@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.utils import import_string
 
 from portal.config import ConfigError, Settings, load_settings
 from portal.db import db
@@ -15,6 +16,20 @@ from portal.protocol.loader import ProtocolError, check_instruments, load_protoc
 from portal.security import configure_headers, limiter
 
 csrf = CSRFProtect()
+
+# Features are plugged in by dotted name and loaded only when an app is built,
+# so importing any part of the portal package never drags in the keystore:
+# the import graph shows that only staff/ and messaging/ reach portal.contacts.
+BLUEPRINTS = (
+    "portal.health:health",
+    "portal.respond.views:respond",
+)
+COMMANDS = (
+    "portal.cli:db_cli",
+    "portal.measures.cli:instruments_cli",
+    "portal.staff.cli:enrol_command",
+    "portal.demo:demo_command",
+)
 
 
 def configure_settings(app: Flask, environ: Mapping[str, str] | None) -> Settings:
@@ -64,14 +79,10 @@ def configure_i18n(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
-    from portal.health import health
-    from portal.respond.views import respond
-
-    app.register_blueprint(health)
-    app.register_blueprint(respond)
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_string(name))
 
 
 def configure_commands(app: Flask) -> None:
-    from portal.cli import register_commands
-
-    register_commands(app)
+    for name in COMMANDS:
+        app.cli.add_command(import_string(name))

@@ -40,7 +40,7 @@ def sqlite_factory(tmp_path_factory: pytest.TempPathFactory) -> SQLiteFactory:
 
 
 @pytest.fixture(scope="session")
-def postgres_factory() -> Iterator[PostgresFactory]:
+def postgresql_factory() -> Iterator[PostgresFactory]:
     if not postgres.available():
         message = f"PostgreSQL binaries not found in {postgres.BIN}: apt-get install postgresql-15"
         if REQUIRED:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal import registry
+import portal.registry as registry
 from portal.families.models import Invitation
 from portal.security import derive_token
 

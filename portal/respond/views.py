@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from portal import registry
+import portal.registry as registry
 from portal.db import db
 from portal.families.models import Invitation, InvitationState
 from portal.respond import forms, service

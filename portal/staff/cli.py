@@ -7,7 +7,7 @@ import datetime as dt
 import click
 from flask.cli import with_appcontext
 
-from portal import registry
+import portal.registry as registry
 from portal.cli import current_time, now_option
 from portal.contacts import ContactDetails, InvalidContact
 from portal.contacts.book import normalise_email, normalise_phone

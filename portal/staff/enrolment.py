@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from portal import registry
+import portal.registry as registry
 from portal.audit import record
 from portal.contacts import ContactDetails, contact_book
 from portal.db import db

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from portal import registry
+import portal.registry as registry
 from portal.contacts import ContactDetails
 from portal.db import db
 from portal.families.enrolment import NewFamily
