@@ -24,9 +24,7 @@ class Moment(click.ParamType):
             moment = dt.datetime.fromisoformat(str(value))
         except ValueError:
             self.fail(f"{value!r} is not a date and time like 2027-03-01T10:00", param, ctx)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=registry.protocol().timezone)
-        return moment.astimezone(dt.UTC)
+        return moment  # a naive time is read in the study's zone by current_time()
 
 
 MOMENT = Moment()
@@ -40,7 +38,12 @@ def now_option(function: Any) -> Any:
 
 
 def current_time(now: dt.datetime | None) -> dt.datetime:
-    return now or dt.datetime.now(dt.UTC)
+    """The command's time, aware and in UTC: --now if given, else the clock."""
+    if now is None:
+        return dt.datetime.now(dt.UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=registry.protocol().timezone)
+    return now.astimezone(dt.UTC)
 
 
 db_cli = AppGroup("db", help="Create or migrate the databases.")

@@ -17,10 +17,10 @@ pytestmark = pytest.mark.databases
 def _differences(url: str, metadata: object, own: set[str]) -> list[object]:
     engine = create_engine(url)
     with engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection,
-            opts={"compare_type": True, "include_name": lambda name, kind, _p: kind != "table" or name in own},
-        )
+        def include(name: str | None, kind: str, _parents: object) -> bool:
+            return kind != "table" or name in own
+
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include})
         diff = compare_metadata(context, metadata)  # type: ignore[arg-type]
     engine.dispose()
     return list(diff)
