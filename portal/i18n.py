@@ -1,9 +1,15 @@
-"""The one list of interface languages, locale choice and text direction."""
+"""The one list of interface languages, locale choice and text direction.
+
+Order of choice: the language a page sets (the parent's stored language),
+then a choice made on a page without an invitation (kept in the session),
+then the browser's Accept-Language, then Norwegian Bokmål.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, g, request
-from flask_babel import Babel
+from flask import Flask, g, request, session
+from flask_babel import Babel, get_locale
+from markupsafe import Markup, escape
 
 # code -> the language's name in itself (shown in the language switch)
 LANGUAGES = {
@@ -19,6 +25,7 @@ DEFAULT = "nb"
 RTL = frozenset({"ar"})
 # Browsers often send plain "no" for Norwegian; that is Bokmål. Nynorsk is its own language.
 ALIASES = {"no": "nb", "nb-no": "nb", "nn-no": "nn"}
+SESSION_LANGUAGE = "lang"
 
 babel = Babel()
 
@@ -27,32 +34,61 @@ def direction(locale: str) -> str:
     return "rtl" if locale in RTL else "ltr"
 
 
+def known(code: str | None) -> str | None:
+    """The shipped language a code names (`no` is Bokmål), or None."""
+    if not code:
+        return None
+    code = code.lower().replace("_", "-")
+    code = ALIASES.get(code, code)
+    if code in LANGUAGES:
+        return code
+    base = code.split("-")[0]
+    base = ALIASES.get(base, base)
+    return base if base in LANGUAGES else None
+
+
 def from_accept_language() -> str | None:
     for value, _quality in request.accept_languages:
-        code = value.lower()
-        code = ALIASES.get(code, code)
-        if code in LANGUAGES:
+        code = known(value)
+        if code:
             return code
-        base = ALIASES.get(code.split("-")[0], code.split("-")[0])
-        if base in LANGUAGES:
-            return base
     return None
 
 
 def select_locale() -> str:
-    """A page may set g.locale (the parent's stored or chosen language); else the browser's."""
     chosen = g.get("locale")
     if chosen in LANGUAGES:
         return str(chosen)
-    return from_accept_language() or DEFAULT
+    return known(session.get(SESSION_LANGUAGE)) or from_accept_language() or DEFAULT
+
+
+def current() -> str:
+    return str(get_locale() or DEFAULT)
+
+
+def language_name(code: str, in_language: str | None = None) -> str:
+    """A language's name in another language (or in itself), from the CLDR data Babel carries."""
+    from babel import Locale, UnknownLocaleError
+
+    if in_language is None and code in LANGUAGES:
+        return LANGUAGES[code]
+    try:
+        name = Locale.parse(code).get_display_name(in_language or code)
+    except (UnknownLocaleError, ValueError):
+        return code
+    return name or code
+
+
+def bdi(value: object) -> Markup:
+    """Codes and numbers isolated from the text around them (Arabic pages)."""
+    return Markup('<bdi dir="ltr">{}</bdi>').format(escape(value))
 
 
 def configure_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="../translations")
+    app.add_template_filter(bdi, "bdi")
 
     @app.context_processor
     def _language() -> dict[str, object]:
-        from flask_babel import get_locale
-
-        locale = str(get_locale() or DEFAULT)
+        locale = current()
         return {"html_lang": locale, "html_dir": direction(locale), "languages": LANGUAGES}

@@ -8,30 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
 
-from portal.families.models import Invitation
+DEFAULT_TEXT_LIMIT = 500
 
 
-def instrument_language(instrument: Any, wanted: str | None) -> str:
-    """The parent's language where the instrument has published text for it, else English."""
-    if wanted in instrument.languages:
-        return str(wanted)
-    return "en" if "en" in instrument.languages else str(instrument.languages[0])
-
-
-def saved_answers(invitation: Invitation, instrument_id: str) -> dict[str, Any]:
-    response = next((r for r in invitation.responses if r.instrument_id == instrument_id), None)
-    return dict(response.answers) if response else {}
-
-
-def parse(instrument: Any, form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+def parse(items: Iterable[Any], form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(answers, errors) for the items on one page; an empty field is None (unanswered)."""
     answers: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for item in instrument.items:
+    for item in items:
         raw = (form.get(item.id) or "").strip()
         if not raw:
             answers[item.id] = None
@@ -40,6 +29,7 @@ def parse(instrument: Any, form: Mapping[str, str]) -> tuple[dict[str, Any], dic
             answers[item.id] = _value(item, raw)
         except ValueError as problem:
             errors[item.id] = str(problem)
+            answers[item.id] = raw[:DEFAULT_TEXT_LIMIT]  # shown again as typed, never saved
     return answers, errors
 
 
@@ -51,38 +41,35 @@ def _value(item: Any, raw: str) -> int | float | str:
     if item.type == "number":
         return _number(item, raw)
     if item.type == "date":
-        try:
-            return dt.date.fromisoformat(raw).isoformat()
-        except ValueError:
-            raise ValueError(_("Please give a date like 2026-03-31.")) from None
-    limit = item.max_length or 500
+        return _date(raw)
+    limit = item.max_length or DEFAULT_TEXT_LIMIT
     if len(raw) > limit:
         raise ValueError(_("Please keep this under %(limit)d characters.", limit=limit))
     return raw
 
 
+def _date(raw: str) -> str:
+    try:
+        return dt.date.fromisoformat(raw).isoformat()
+    except ValueError:
+        raise ValueError(_("Please give a date like %(example)s.", example="2026-03-31")) from None
+
+
 def _number(item: Any, raw: str) -> int | float:
     try:
-        value = float(raw.replace(",", "."))
+        value = float(raw.replace(",", ".").replace(" ", ""))
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
         raise ValueError(_("Please write a number."))
     low, high = item.min, item.max
     if (low is not None and value < low) or (high is not None and value > high):
-        raise ValueError(_("Please write a number from %(low)s to %(high)s.", low=low, high=high))
+        raise ValueError(_("Please write a number from %(low)s to %(high)s.",
+                           low=_plain(low), high=_plain(high)))
     return int(value) if value.is_integer() else value
 
 
-def unanswered(invitation: Invitation, catalogue: Mapping[str, Any]) -> list[tuple[int, str, str]]:
-    """(page number, instrument title, item id) for each item the parent left empty."""
-    missing: list[tuple[int, str, str]] = []
-    for number, instrument_id in enumerate(invitation.instruments, start=1):
-        instrument = catalogue[instrument_id]
-        answers = saved_answers(invitation, instrument_id)
-        language = next((r.language for r in invitation.responses if r.instrument_id == instrument_id), "en")
-        missing.extend(
-            (number, instrument.text_in(language), item.id)
-            for item in instrument.items if answers.get(item.id) is None
-        )
-    return missing
+def _plain(number: float | None) -> str:
+    if number is None:
+        return "…"
+    return str(int(number)) if float(number).is_integer() else str(number)

@@ -1,4 +1,4 @@
-"""What a parent can do with a link: look, start, save answers, submit.
+"""What a parent can do with a link: look, start, choose a language, submit.
 
 Answers live with the invitation on the server, so a parent can stop on one
 device and finish on another. Every step checks the invitation's state.
@@ -7,20 +7,31 @@ device and finish on another. Every step checks the invitation's state.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from portal.families.models import Invitation, InvitationState, Response
-from portal.security import hash_token, looks_like_token
+from portal.respond.answers import blocking
+from portal.respond.paging import Page
+from portal.security import hash_access_code, hash_token, looks_like_token, normalise_access_code
 
 USABLE = (InvitationState.open, InvitationState.started)
+ACCESS_CODE_CHARS = 8
 
 
 class LinkUnusable(Exception):
     """Unknown, used, expired or withdrawn: the parent sees one neutral page for all of them."""
+
+
+class CodeUnusable(Exception):
+    """A typed access code that leads nowhere usable; one message for every reason."""
+
+
+class AnswersMissing(Exception):
+    """Submit refused: an instrument that allows no missing items has empty required items."""
 
 
 def find_usable(session: Session, link_key: bytes, token: str, now: dt.datetime) -> Invitation:
@@ -34,41 +45,52 @@ def find_usable(session: Session, link_key: bytes, token: str, now: dt.datetime)
     return invitation
 
 
-def start(session: Session, invitation: Invitation, now: dt.datetime) -> None:
+def find_by_code(session: Session, link_key: bytes, code: str, now: dt.datetime) -> Invitation:
+    cleaned = normalise_access_code(code)
+    if len(cleaned) != ACCESS_CODE_CHARS or not cleaned.isalnum() or not cleaned.isascii():
+        raise CodeUnusable
+    invitation = session.scalars(
+        select(Invitation).filter_by(access_code_hash=hash_access_code(link_key, cleaned))
+    ).first()
+    if invitation is None or invitation.state(now) not in USABLE:
+        raise CodeUnusable
+    return invitation
+
+
+def start(invitation: Invitation, now: dt.datetime) -> None:
     invitation.start(now)
 
 
-def save_answers(
-    session: Session, invitation: Invitation, instrument: Any, answers: Mapping[str, Any],
-    language: str, now: dt.datetime, mode: str = "web",
-) -> Response:
-    """Keep the parent's answers for one instrument as a draft, replacing earlier ones."""
-    if invitation.state(now) is not InvitationState.started:
-        raise LinkUnusable
-    response = _response(session, invitation, instrument.id)
-    if response is None:
-        response = Response(
-            instrument_id=instrument.id, instrument_version=instrument.version, language=language,
-            mode=mode, answers={}, started_at=now,
-        )
-        invitation.responses.append(response)
-    response.answers = {**response.answers, **answers}
-    response.language = language
-    return response
+def set_language(invitation: Invitation, language: str) -> None:
+    """The parent's choice on a page becomes their stored language, for pages and messages."""
+    invitation.respondent.language = language
 
 
-def submit(session: Session, invitation: Invitation, now: dt.datetime) -> None:
-    """Freeze every answered instrument and close the invitation.
+def submit(session: Session, invitation: Invitation, catalogue: Mapping[str, Any],
+           pages: Sequence[Page], now: dt.datetime) -> bool:
+    """Freeze every answered instrument and close the invitation; True if this call did it.
 
-    A second submit (double tap, retry, another tab) finds the invitation
-    completed and changes nothing.
+    The completion is one conditional UPDATE, so a double tap, a retry or a
+    second tab cannot complete twice: the loser finds no row to change.
     """
-    if invitation.state(now) is InvitationState.completed:
-        return
-    invitation.complete(now)
-    for response in invitation.responses:
-        response.status, response.completed_at = "completed", now
-
-
-def _response(session: Session, invitation: Invitation, instrument_id: str) -> Response | None:
-    return next((r for r in invitation.responses if r.instrument_id == instrument_id), None)
+    if invitation.completed_at is not None:
+        return False
+    if blocking(invitation, catalogue, pages):
+        raise AnswersMissing
+    closed = session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.completed_at.is_(None),
+               Invitation.withdrawn_at.is_(None), Invitation.started_at.is_not(None),
+               Invitation.closes_at > now)
+        .values(completed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if closed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.execute(
+        update(Response)
+        .where(Response.invitation_id == invitation.id, Response.status == "draft")
+        .values(status="completed", completed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return True

@@ -1,0 +1,99 @@
+"""The parent's blueprint and what every parent page shares: who is answering, texts, errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, render_template, request, session
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import TooManyRequests
+
+from portal import i18n, registry
+from portal.db import db
+from portal.families.models import Invitation, InvitationState
+from portal.respond.answers import Visit
+from portal.respond.service import USABLE, LinkUnusable
+
+respond = Blueprint("respond", __name__)
+
+# The session a parent's Start (or a coordinator's interview) opens: one invitation only.
+INVITATION, MODE, ENTERED_BY, SUPPORT = "invitation", "mode", "entered_by", "support"
+
+
+def begin_visit(invitation: Invitation) -> None:
+    session.clear()
+    session.permanent = True  # PERMANENT_SESSION_LIFETIME: short-lived; the link brings the parent back
+    session[INVITATION] = invitation.id
+    session[MODE] = "web"
+
+
+def current_visit() -> Visit | None:
+    invitation_id = session.get(INVITATION)
+    if not isinstance(invitation_id, int):
+        return None
+    entered_by = session.get(ENTERED_BY)
+    mode = "interview" if session.get(MODE) == "interview" else "web"
+    return Visit(invitation_id, mode, entered_by if isinstance(entered_by, int) else None)
+
+
+def current_invitation(allow_completed: bool = False) -> tuple[Visit, Invitation]:
+    visit = current_visit()
+    invitation = db.session.get(Invitation, visit.invitation_id) if visit else None
+    allowed = (*USABLE, InvitationState.completed) if allow_completed else USABLE
+    if visit is None or invitation is None or invitation.state(registry.now()) not in allowed:
+        raise LinkUnusable
+    speak(invitation)
+    return visit, invitation
+
+
+def speak(invitation: Invitation) -> None:
+    """The parent's stored language comes first on every page about their invitation."""
+    g.locale = i18n.known(invitation.respondent.language) or i18n.DEFAULT
+
+
+def study_text(texts: dict[str, str]) -> tuple[str, str]:
+    """(text, its language): the parent's language, else the study's default language."""
+    protocol, locale = registry.protocol(), i18n.current()
+    for language in (locale, protocol.default_language):
+        if texts.get(language):
+            return texts[language], language
+    language, text = next(iter(texts.items()))
+    return text, language
+
+
+def render(template: str, **context: Any) -> str:
+    help_text, help_lang = study_text(registry.protocol().help_text)
+    public_name, name_lang = study_text(registry.protocol().public_name)
+    return render_template(
+        template, public_name=public_name, public_name_lang=name_lang, help_text=help_text,
+        help_lang=help_lang, here=_here(), language_switch=True, **context,
+    )
+
+
+def _here() -> str:
+    path = request.full_path if request.query_string else request.path
+    return path if request.method == "GET" else request.path
+
+
+@respond.errorhandler(LinkUnusable)
+def neutral_page(_error: LinkUnusable) -> tuple[str, int]:
+    """Unknown, used, expired and withdrawn links look exactly alike, in the browser's language."""
+    g.pop("locale", None)
+    return render("respond/neutral.html"), 404
+
+
+@respond.errorhandler(CSRFError)
+def expired_form(_error: CSRFError) -> tuple[str, int]:
+    if request.endpoint == "respond.page" and current_visit():
+        from portal.respond.pages import page_after_expired_form
+
+        try:
+            return page_after_expired_form(), 400
+        except LinkUnusable as unusable:
+            return neutral_page(unusable)
+    return render("respond/expired.html", again=request.path), 400
+
+
+@respond.errorhandler(TooManyRequests)
+def too_many(_error: TooManyRequests) -> tuple[str, int]:
+    return render("respond/too_many.html"), 429

@@ -1,0 +1,147 @@
+"""The questionnaire: short pages built from the instrument definitions, review, submit.
+
+Next and Back both save what is on the page, so nothing typed is lost;
+answers live with the invitation, never only in the browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import redirect, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from portal import i18n, registry
+from portal.db import db
+from portal.families.models import Invitation
+from portal.respond import answers, forms, paging, service
+from portal.respond.blueprint import SUPPORT, current_invitation, render, respond, study_text
+from portal.respond.texts import ItemLanguage, item_language
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One page of one invitation, with everything needed to show or save it."""
+
+    invitation: Invitation
+    pages: list[paging.Page]
+    page: paging.Page
+    instrument: Any
+    language: ItemLanguage
+
+    @property
+    def items(self) -> list[Any]:
+        return [self.instrument.item(item_id) for item_id in self.page.item_ids]
+
+
+def pages_of(invitation: Invitation) -> list[paging.Page]:
+    return paging.plan([registry.catalogue()[i] for i in invitation.instruments])
+
+
+def _place(invitation: Invitation, number: int) -> Place | None:
+    pages = pages_of(invitation)
+    if not 1 <= number <= len(pages):
+        return None
+    page = pages[number - 1]
+    instrument = registry.catalogue()[page.instrument_id]
+    response = answers.response_for(invitation, instrument.id)
+    chosen = request.values.get("text")
+    language = item_language(instrument, i18n.current(), chosen, response.language if response else None)
+    return Place(invitation, pages, page, instrument, language)
+
+
+@respond.route("/q/<int:number>", methods=["GET", "POST"])
+def page(number: int) -> str | WerkzeugResponse:
+    visit, invitation = current_invitation()
+    place = _place(invitation, number)
+    if place is None:
+        return redirect(url_for("respond.review"))
+    saved = answers.by_instrument(invitation).get(place.instrument.id, {})
+    if request.method == "GET":
+        return _show(place, saved, {})
+    posted, errors = forms.parse(place.items, request.form)
+    if errors:
+        return _show(place, {**saved, **posted}, errors)
+    if answers.save(db.session, invitation, place.instrument, posted, place.language.shown, visit,
+                    registry.now()):
+        session[SUPPORT] = True
+    db.session.commit()
+    return redirect(_next_url(number, len(place.pages), request.form.get("go")))
+
+
+def page_after_expired_form() -> str:
+    """The page's form outlived its CSRF token: show what was typed again, to be sent once more."""
+    _visit, invitation = current_invitation()
+    place = _place(invitation, request.view_args.get("number", 1) if request.view_args else 1)
+    if place is None:
+        raise service.LinkUnusable
+    posted, errors = forms.parse(place.items, request.form)
+    return _show(place, posted, errors, resend=True)
+
+
+def _show(place: Place, given: Mapping[str, Any], errors: Mapping[str, str], resend: bool = False) -> str:
+    return render(
+        "respond/page.html", place=place, instrument=place.instrument, items=place.items,
+        lang=place.language.shown, item_language=place.language, answers=given, errors=errors,
+        number=place.page.number, total=len(place.pages), resend=resend, support=_support(),
+        language_name=i18n.language_name,
+    )
+
+
+def _next_url(number: int, total: int, go: str | None) -> str:
+    if go == "back":
+        return url_for("respond.page", number=max(1, number - 1))
+    if go == "review" or number >= total:
+        return url_for("respond.review")
+    return url_for("respond.page", number=number + 1)
+
+
+def _support() -> tuple[str, str] | None:
+    """The study's support text, once, on the page after an answer that asked for it."""
+    if not session.pop(SUPPORT, False):
+        return None
+    return study_text(registry.protocol().support_text)
+
+
+@respond.get("/q/review")
+def review() -> str:
+    _visit, invitation = current_invitation()
+    pages = pages_of(invitation)
+    missing = answers.unanswered(invitation, registry.catalogue(), pages)
+    return render(
+        "respond/review.html", missing=_described(invitation, missing), total=len(pages),
+        blocked=any(m.blocks_submit for m in missing), support=_support(),
+    )
+
+
+def _described(invitation: Invitation, missing: list[answers.Missing]) -> list[dict[str, Any]]:
+    """Each empty item with its text in the language the parent saw it in."""
+    rows = []
+    for entry in missing:
+        instrument = registry.catalogue()[entry.instrument_id]
+        response = answers.response_for(invitation, instrument.id)
+        shown = item_language(instrument, i18n.current(), None, response.language if response else None).shown
+        rows.append({"page": entry.page, "text": instrument.item(entry.item_id).text[shown], "lang": shown,
+                     "needed": entry.blocks_submit})
+    return rows
+
+
+@respond.post("/q/submit")
+def submit() -> WerkzeugResponse:
+    _visit, invitation = current_invitation(allow_completed=True)
+    try:
+        service.submit(db.session, invitation, registry.catalogue(), pages_of(invitation), registry.now())
+    except service.AnswersMissing:
+        return redirect(url_for("respond.review"))
+    db.session.commit()
+    return redirect(url_for("respond.thanks"), 303)
+
+
+@respond.get("/q/thanks")
+def thanks() -> str:
+    _visit, invitation = current_invitation(allow_completed=True)
+    if invitation.completed_at is None:
+        raise service.LinkUnusable
+    return render("respond/thanks.html")

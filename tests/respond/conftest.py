@@ -1,0 +1,91 @@
+"""A parent with a phone: enrolled by the builder, answering through the test client."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.conftest import Clock, csrf_from
+from tests.support.builders import Enrolled, enrol_family
+
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    """A missing or stale .mo falls back to English silently: compile before any page is read."""
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as source:
+            catalog = read_po(source)
+        with mo_path.open("wb") as target:
+            write_mo(target, catalog)
+
+
+@dataclass
+class Parent:
+    """The browser side of one parent: follows redirects like a phone does."""
+
+    client: FlaskClient
+    token: str
+
+    def open(self, **headers: str) -> TestResponse:
+        return self.client.get(f"/s/{self.token}", headers=headers)
+
+    def start(self) -> TestResponse:
+        page = self.open()
+        return self.client.post(f"/s/{self.token}", data={"csrf_token": csrf_from(page.text)})
+
+    def post(self, path: str, data: dict[str, str], follow: bool = False) -> TestResponse:
+        page = self.client.get(path)
+        return self.client.post(path, data={"csrf_token": csrf_from(page.text), **data},
+                                follow_redirects=follow)
+
+    def answer(self, number: int, data: dict[str, str], go: str = "next") -> TestResponse:
+        return self.post(f"/q/{number}", {**data, "go": go})
+
+    def answer_everything(self) -> TestResponse:
+        """Start (or carry on) and choose each item's first option until the review page."""
+        response = self.start()
+        while "/q/review" not in response.location:
+            number = int(response.location.rsplit("/", 1)[1])
+            response = self.answer(number, first_options(self.client.get(f"/q/{number}").text))
+        return response
+
+    def submit(self) -> TestResponse:
+        review = self.client.get("/q/review")
+        return self.client.post("/q/submit", data={"csrf_token": csrf_from(review.text)})
+
+
+def first_options(html: str) -> dict[str, str]:
+    """Each radio item on a page answered with its first option's code."""
+    chosen: dict[str, str] = {}
+    for name, value in re.findall(r'type="radio" name="([^"]+)" value="([^"]+)"', html):
+        chosen.setdefault(name, value)
+    return chosen
+
+
+@pytest.fixture
+def family(app: Flask, clock: Clock) -> Enrolled:
+    return enrol_family(app, now=clock.now)
+
+
+@pytest.fixture
+def token(family: Enrolled) -> str:
+    return family.tokens[f"{family.respondents[0]}/T0"]
+
+
+@pytest.fixture
+def parent(client: FlaskClient, token: str) -> Iterator[Parent]:
+    yield Parent(client, token)
