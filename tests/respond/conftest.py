@@ -89,3 +89,16 @@ def token(family: Enrolled) -> str:
 @pytest.fixture
 def parent(client: FlaskClient, token: str) -> Iterator[Parent]:
     yield Parent(client, token)
+
+
+def rows_everywhere(app: Flask) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table in the main store, to show that a request changed nothing."""
+    from sqlalchemy import select
+
+    from portal.db import Base, db
+
+    with app.app_context():
+        return {
+            table.name: sorted((tuple(row) for row in db.session.execute(select(table))), key=repr)
+            for table in Base.metadata.sorted_tables
+        }

@@ -1,0 +1,53 @@
+"""The short code for links an SMS app mangled, with a limit that spares other parents."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from portal import registry
+from portal.db import db
+from portal.families.models import Invitation
+from portal.security import derive_access_code
+from tests.conftest import csrf_from
+from tests.support.builders import Enrolled
+
+
+def _code(app: Flask, wave: str = "T0") -> str:
+    with app.app_context():
+        invitation = db.session.scalars(select(Invitation).filter_by(wave=wave)).one()
+        return derive_access_code(registry.settings().link_key, invitation.id,
+                                  invitation.token_generation).reveal()
+
+
+def _try(client: FlaskClient, code: str) -> int | str:
+    form = client.get("/s")
+    answer = client.post("/s", data={"csrf_token": csrf_from(form.text), "code": code})
+    return answer.location if answer.status_code == 302 else answer.status_code
+
+
+def test_a_typed_code_opens_the_questionnaire(app: Flask, client: FlaskClient, family: Enrolled) -> None:
+    code = _code(app)
+    assert _try(client, f"  {code.lower().replace('-', ' ')} ") == "/q/1"
+    assert 'name="who5_1"' in client.get("/q/1").text
+
+
+def test_a_wrong_code_says_so_next_to_the_field(client: FlaskClient, family: Enrolled) -> None:
+    form = client.get("/s")
+    answer = client.post("/s", data={"csrf_token": csrf_from(form.text), "code": "ZZZZ-ZZZZ"})
+    assert answer.status_code == 200
+    assert 'id="code-error"' in answer.text and 'aria-invalid="true"' in answer.text
+
+
+def test_guessing_one_code_is_slowed_but_other_parents_behind_the_same_address_get_in(
+    app: Flask, family: Enrolled
+) -> None:
+    real = _code(app)
+    guesser = app.test_client()
+    wrong_same_start = real[:5] + ("0000" if real[5:] != "0000" else "1111")
+    assert [_try(guesser, wrong_same_start) for _ in range(5)] == [200] * 5
+    assert _try(guesser, wrong_same_start) == 429
+    other_parent = app.test_client()  # same address (the test client's), different code
+    assert _try(other_parent, "ABCD-EFGH") == 200
+    assert _try(other_parent, _code(app, "T0")) == 429  # the guessed code's bucket is held shut

@@ -1,0 +1,143 @@
+"""Links that scanners cannot spend, and that tell a stranger nothing."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from portal.db import db
+from portal.families.models import Invitation, Response
+from tests.conftest import Clock, csrf_from
+from tests.respond.conftest import Parent, rows_everywhere
+from tests.support.builders import Enrolled
+
+pytestmark = pytest.mark.databases
+
+SECURITY_HEADERS = {
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def test_opening_a_link_changes_no_row(app: Flask, parent: Parent) -> None:
+    before = rows_everywhere(app)
+    for _ in range(3):  # a mail scanner, a link preview, the parent
+        assert parent.open().status_code == 200
+    assert rows_everywhere(app) == before
+
+
+def test_start_needs_the_form_token(parent: Parent, app: Flask) -> None:
+    parent.open()
+    refused = parent.client.post(f"/s/{parent.token}")
+    assert refused.status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(Invitation.started_at)).first() is None
+    assert parent.start().status_code == 302
+
+
+def test_start_page_shows_the_neutral_name_and_time(parent: Parent) -> None:
+    page = parent.open()
+    assert "Familiestudien" in page.text and "min." in page.text
+    assert "barnevern" not in page.text.lower()
+
+
+def test_the_link_works_on_another_device_until_submitted(app: Flask, parent: Parent) -> None:
+    parent.start()
+    parent.answer(1, {"who5_1": "3"})
+    phone_two = Parent(app.test_client(), parent.token)
+    assert phone_two.start().location.endswith("/q/1")
+    assert 'value="3" checked' in phone_two.client.get("/q/1").text
+    phone_two.answer_everything()
+    assert phone_two.submit().status_code == 303
+    assert parent.open().status_code == 404
+    assert phone_two.open().status_code == 404
+
+
+def _neutral(app: Flask, token: str) -> tuple[int, tuple[tuple[str, str], ...], int]:
+    """Status, headers (values that differ per request left out), body length in 1 KB classes."""
+    response = app.test_client().get(f"/s/{token}", headers={"Accept-Language": "en"})
+    headers = tuple(sorted(
+        (k, "*" if k in ("Date", "Set-Cookie", "Content-Length") else v) for k, v in response.headers.items()
+    ))
+    return response.status_code, headers, len(response.data) // 1024
+
+
+def test_unknown_used_expired_and_withdrawn_links_look_alike(
+    app: Flask, family: Enrolled, clock: Clock
+) -> None:
+    respondent = family.respondents[0]
+    used = Parent(app.test_client(), family.tokens[f"{respondent}/T0"])
+    used.answer_everything()
+    used.submit()
+    withdrawn, expired = family.tokens[f"{respondent}/T1"], family.tokens[f"{respondent}/T2"]
+    with app.app_context():
+        invitations = {i.wave: i for i in db.session.scalars(select(Invitation))}
+        invitations["T1"].withdrawn_at = clock.now
+        invitations["T2"].closes_at = clock.now
+        invitations["T2"].opens_at = clock.now.replace(year=2025)
+        db.session.commit()
+    cases = {
+        "unknown": _neutral(app, "a" * 26),
+        "malformed": _neutral(app, "not_a_token"),
+        "used": _neutral(app, used.token),
+        "withdrawn": _neutral(app, withdrawn),
+        "expired": _neutral(app, expired),
+    }
+    assert len(set(cases.values())) == 1, cases
+    status, headers, _size = cases["unknown"]
+    assert status == 404
+    assert SECURITY_HEADERS.items() <= dict(headers).items()
+
+
+@pytest.mark.parametrize("path", ["/s", "/s/{token}", "/q/1", "/q/review"])
+def test_security_headers_on_every_parent_page(parent: Parent, path: str) -> None:
+    parent.start()
+    response = parent.client.get(path.format(token=parent.token))
+    assert response.status_code == 200
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    policy = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in policy and "default-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+
+
+def test_a_double_submit_gives_one_response_per_instrument(app: Flask, parent: Parent) -> None:
+    parent.answer_everything()
+    review = parent.client.get("/q/review")
+    token = csrf_from(review.text)
+    first = parent.client.post("/q/submit", data={"csrf_token": token})
+    second = parent.client.post("/q/submit", data={"csrf_token": token})
+    assert first.location == second.location == "/q/thanks"
+    assert "Takk" in parent.client.get("/q/thanks").text
+    with app.app_context():
+        responses = db.session.scalars(select(Response)).all()
+        invitation = db.session.scalars(select(Invitation).filter_by(wave="T0")).one()
+    assert len(responses) == len({r.instrument_id for r in responses}) == len(invitation.instruments)
+    assert {r.status for r in responses} == {"completed"}
+    assert {r.completed_at for r in responses} == {invitation.completed_at}
+
+
+def test_two_tabs_submitting_at_once_complete_once(app: Flask, parent: Parent) -> None:
+    """The completion is a conditional update: the second tab's submit changes nothing."""
+    from portal.respond import service
+    from portal.respond.pages import pages_of
+
+    parent.answer_everything()
+    with app.app_context():
+        tab_one = db.session.scalars(select(Invitation).filter_by(wave="T0")).one()
+        catalogue = app.extensions["portal.instruments"]
+        now = app.config["CLOCK"]()
+        with app.test_request_context():
+            pages = pages_of(tab_one)
+        stale_copy = db.stores.sessions()
+        tab_two = stale_copy.get(Invitation, tab_one.id)
+        assert tab_two is not None and tab_two.completed_at is None  # both tabs see it open
+        assert service.submit(db.session, tab_one, catalogue, pages, now) is True
+        db.session.commit()
+        assert service.submit(stale_copy, tab_two, catalogue, pages, now) is False
+        stale_copy.commit()
+        stale_copy.close()
+        completed = db.session.scalars(select(Response.completed_at)).all()
+    assert len(set(completed)) == 1 and completed[0] is not None

@@ -1,0 +1,62 @@
+"""PHQ-9 item 9 above 0 tells the parent where help is and the coordinators that they must act;
+a coordinator's phone interview saves answers marked as such."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from portal.db import db
+from portal.families.models import Alert, Invitation, Response
+from portal.staff.models import StaffUser
+from tests.conftest import Clock
+from tests.respond.conftest import Parent, first_options
+
+SUPPORT_NB = "Ring Mental Helse på 116 123"
+
+
+def _phq9_second_page(parent: Parent, item9: str) -> str:
+    parent.start()
+    parent.answer(1, first_options(parent.client.get("/q/1").text))
+    parent.answer(2, first_options(parent.client.get("/q/2").text))
+    chosen = {**first_options(parent.client.get("/q/3").text), "phq9_9": item9}
+    return parent.answer(3, chosen).location
+
+
+def test_item9_above_zero_shows_support_once_and_raises_one_alert(app: Flask, parent: Parent) -> None:
+    after = _phq9_second_page(parent, "2")
+    first_look = parent.client.get(after).text
+    assert SUPPORT_NB in first_look and 'role="note"' in first_look
+    assert SUPPORT_NB not in parent.client.get(after).text
+    parent.answer(3, {"phq9_9": "3"})  # changed again: still one alert for this invitation
+    with app.app_context():
+        alerts = db.session.scalars(select(Alert)).all()
+        invitation = db.session.scalars(select(Invitation).filter_by(wave="T0")).one()
+    assert [(a.kind, a.respondent_id, a.resolved_at) for a in alerts] == [
+        ("phq9_item9", invitation.respondent_id, None)]
+
+
+def test_item9_at_zero_raises_nothing(app: Flask, parent: Parent) -> None:
+    after = _phq9_second_page(parent, "0")
+    assert SUPPORT_NB not in parent.client.get(after).text
+    with app.app_context():
+        assert db.session.scalars(select(Alert)).all() == []
+
+
+def test_an_interview_saves_with_the_mode_and_the_coordinator(
+    app: Flask, parent: Parent, clock: Clock
+) -> None:
+    with app.app_context():
+        staff = StaffUser(email="ra@test.example", password_hash="x", role="coordinator", sites=["larvik"],
+                          blinded=True, created_at=clock.now)
+        db.session.add(staff)
+        invitation = db.session.scalars(select(Invitation).filter_by(wave="T0")).one()
+        invitation.start(clock.now)
+        db.session.commit()
+        ids = (staff.id, invitation.id)
+    with parent.client.session_transaction() as session:  # what the staff view sets
+        session.update(invitation=ids[1], mode="interview", entered_by=ids[0])
+    assert parent.answer(1, {"who5_1": "2"}).location.endswith("/q/2")
+    with app.app_context():
+        response = db.session.scalars(select(Response)).one()
+    assert (response.mode, response.entered_by, response.answers["who5_1"]) == ("interview", ids[0], 2)
