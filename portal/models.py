@@ -13,9 +13,11 @@ from portal.families.models import (
     Site,
     Study,
 )
-from portal.staff.models import StaffUser
+from portal.staff.models import LoginAttempt, RecoveryCode, StaffUser
+from portal.staff.records import AllocationRecord, AllocationSlot, Note
 
 __all__ = [
-    "Alert", "Arm", "AuditEvent", "Child", "Contact", "Family", "Invitation", "Respondent",
-    "Response", "Site", "StaffUser", "Study",
+    "Alert", "AllocationRecord", "AllocationSlot", "Arm", "AuditEvent", "Child", "Contact", "Family",
+    "Invitation", "LoginAttempt", "Note", "RecoveryCode", "Respondent", "Response", "Site", "StaffUser",
+    "Study",
 ]

@@ -23,11 +23,15 @@ csrf = CSRFProtect()
 BLUEPRINTS = (
     "portal.health:health",
     "portal.respond.views:respond",
+    "portal.staff.views:staff",
 )
 COMMANDS = (
     "portal.cli:db_cli",
     "portal.measures.cli:instruments_cli",
     "portal.staff.cli:enrol_command",
+    "portal.staff.cli_admin:users_cli",
+    "portal.staff.cli_admin:allocation_cli",
+    "portal.staff.cli_admin:schedule_cli",
     "portal.demo:demo_command",
 )
 

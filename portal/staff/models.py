@@ -1,10 +1,10 @@
-"""Staff accounts: admins, coordinators and analysts."""
+"""Staff accounts (admins, coordinators, analysts), their recovery codes and sign-in attempts."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base
@@ -22,6 +22,41 @@ class StaffUser(Base):
     sites: Mapped[list[str]]  # site codes a coordinator may see; empty means none
     blinded: Mapped[bool] = mapped_column(default=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # the last TOTP time step accepted: a code seen once is never accepted again
+    totp_last_step: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
+
+    @property
+    def actor(self) -> str:
+        """How the audit trail names this account."""
+        return f"staff:{self.id}"
+
+    def may_see_site(self, site_code: str) -> bool:
+        return self.role == "admin" or site_code in self.sites
+
+    @property
+    def sees_arm(self) -> bool:
+        return not self.blinded
+
+
+class RecoveryCode(Base):
+    """A one-time code for when the authenticator is lost. Only a keyed hash is kept."""
+
+    __tablename__ = "staff_recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[dt.datetime | None]
+
+
+class LoginAttempt(Base):
+    """One password or code check, kept so limits hold across app servers and restarts."""
+
+    __tablename__ = "staff_login_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool]

@@ -1,0 +1,171 @@
+"""Enrolment of many families at once (the CSV import): all rows checked, then all saved, or none.
+
+Excel in Norway writes semicolons, a byte-order mark, Windows line endings and,
+for "CSV" without "UTF-8", Windows-1252: all of these are read.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from portal import registry
+from portal.contacts import contact_book
+from portal.db import db
+from portal.families.enrolment import NewFamily
+from portal.families.models import Family
+from portal.staff.enrolment import Person, add_family, commit_both, people_to_respondents
+from portal.staff.intake import COLUMNS, FAMILY_COLUMNS, Problem, Row, check_row
+from portal.staff.records import AllocationSlot
+
+
+class BatchRejected(ValueError):
+    """The batch has problems; nothing was saved."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s); nothing was saved")
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolled:
+    family_ref: str
+    family: str
+    respondents: list[str]
+    arm_given: bool
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
+    header = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if header.count(";") > header.count(",") else ","
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    names = [(n or "").strip().lower() for n in reader.fieldnames or []]
+    missing = [c for c in COLUMNS if c not in names]
+    if missing:
+        raise BatchRejected([Problem(1, c, "this column is missing from the header") for c in missing])
+    reader.fieldnames = names
+    rows = []
+    for raw in reader:
+        if any((v or "").strip() for k, v in raw.items() if k is not None):
+            rows.append((reader.line_num, {k: v or "" for k, v in raw.items() if k is not None}))
+    return rows
+
+
+def check_batch(
+    rows: list[tuple[int, dict[str, str]]], baseline: dt.date, *, allocate_missing: bool = True
+) -> list[list[Row]]:
+    """Families (lists of rows), or BatchRejected with every problem."""
+    protocol = registry.protocol()
+    problems: list[Problem] = []
+    good: list[Row] = []
+    for line, raw in rows:
+        checked = check_row(line, raw, protocol, baseline)
+        if isinstance(checked, list):
+            problems.extend(checked)
+        else:
+            good.append(checked)
+    if not rows:
+        problems.append(Problem(1, "family_ref", "the file has no rows below the header"))
+    families = _group(good, problems)
+    problems.extend(_duplicates(good))
+    if allocate_missing:
+        problems.extend(_sequence_left(families))
+    if problems:
+        raise BatchRejected(sorted(problems, key=lambda p: (p.line, COLUMNS.index(p.column))))
+    return families
+
+
+def _group(rows: list[Row], problems: list[Problem]) -> list[list[Row]]:
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[row.family_ref].append(row)
+    for members in groups.values():
+        first = members[0]
+        for row in members[1:]:
+            for column in FAMILY_COLUMNS:
+                if getattr(row, column) != getattr(first, column):
+                    message = f"differs from line {first.line} of the same family"
+                    problems.append(Problem(row.line, column, message))
+        if len(members) > 2:
+            problems.append(Problem(members[2].line, "family_ref", "a family has at most two respondents"))
+    return list(groups.values())
+
+
+def _duplicates(rows: list[Row]) -> Iterable[Problem]:
+    book = contact_book()
+    seen: Counter[tuple[str, str]] = Counter()
+    for row in rows:
+        for column, value in (("phone", row.contact.phone), ("email", row.contact.email)):
+            if value is None:
+                continue
+            seen[(column, value.lower())] += 1
+            if seen[(column, value.lower())] > 1:
+                yield Problem(row.line, column, "the same person appears earlier in this file")
+            elif book.find(**{column: value}):
+                yield Problem(row.line, column, "a person with this contact detail is already enrolled")
+
+
+def _sequence_left(families: list[list[Row]]) -> Iterable[Problem]:
+    needed: dict[str, list[Row]] = defaultdict(list)
+    for members in families:
+        if members[0].arm is None:
+            needed[members[0].site].append(members[0])
+    for site, firsts in needed.items():
+        left = db.session.scalar(
+            select(func.count(AllocationSlot.id)).where(
+                AllocationSlot.site_code == site, AllocationSlot.family_id.is_(None)
+            )
+        ) or 0
+        for row in firsts[left:]:
+            yield Problem(row.line, "arm", f"empty, but the allocation sequence for {site} has no place left "
+                                            "(ask the data manager to generate one)")
+
+
+def import_batch(data: bytes, *, actor: str, now: dt.datetime) -> list[Enrolled]:
+    """The CSV import: an empty arm means the portal allocates from the sequence."""
+    return enrol_rows(read_rows(decode(data)), actor=actor, now=now)
+
+
+def enrol_rows(
+    rows: list[tuple[int, dict[str, str]]], *, actor: str, now: dt.datetime, allocate_missing: bool = True
+) -> list[Enrolled]:
+    """Check everything, then enrol every family in one transaction."""
+    baseline = now.astimezone(registry.protocol().timezone).date()
+    families = check_batch(rows, baseline, allocate_missing=allocate_missing)
+    done = []
+    try:
+        for members in families:
+            family = _enrol_rows(members, baseline, actor, now, allocate_missing)
+            done.append(Enrolled(members[0].family_ref, family.pseudonym,
+                                 [r.pseudonym for r in family.respondents], members[0].arm is not None))
+        commit_both()
+    except Exception:
+        db.session.rollback()
+        contact_book().session.rollback()
+        raise
+    return done
+
+
+def _enrol_rows(
+    members: list[Row], baseline: dt.date, actor: str, now: dt.datetime, allocate: bool
+) -> Family:
+    first = members[0]
+    people = [Person(role=r.role, language=r.language, contact=r.contact) for r in members]
+    new = NewFamily(
+        site=first.site, baseline=baseline, respondents=people_to_respondents(people),
+        child_birth_month=first.child_birth_month, consent_version=first.consent_version, arm=first.arm,
+    )
+    return add_family(new, people, actor=actor, now=now, allocate=allocate and first.arm is None)

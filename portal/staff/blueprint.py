@@ -1,0 +1,10 @@
+"""The staff blueprint: every route under /staff requires a signed-in account unless marked."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from portal.staff.access import guard
+
+staff = Blueprint("staff", __name__, url_prefix="/staff")
+staff.before_request(guard)

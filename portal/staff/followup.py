@@ -1,0 +1,84 @@
+"""Following the waves: counts per site and state, and the families behind them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.families.models import Arm, Family, FamilyStatus, Invitation, InvitationState, Respondent, Site
+
+BUCKETS = ("due_this_week", "open", "started", "overdue", "completed", "expired")
+LABELS = {
+    "due_this_week": "Due this week", "open": "Open", "started": "Started", "overdue": "Overdue",
+    "completed": "Completed", "expired": "Expired",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    wave: str | None = None
+    arm: str | None = None  # only ever set for accounts that may see arm
+
+
+@dataclass(slots=True)
+class SiteRow:
+    site: str
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def buckets(invitation: Invitation, now: dt.datetime, zone: ZoneInfo) -> list[str]:
+    """The dashboard columns an invitation counts in (overdue ones are also open or started)."""
+    state = invitation.state(now)
+    today = now.astimezone(zone).date()
+    found = []
+    if state in (InvitationState.scheduled, InvitationState.open, InvitationState.started) and (
+        today <= invitation.due_date < today + dt.timedelta(days=7)
+    ):
+        found.append("due_this_week")
+    if state in (InvitationState.open, InvitationState.started):
+        found.append(state.value)
+        if invitation.due_date < today:
+            found.append("overdue")
+    if state in (InvitationState.completed, InvitationState.expired):
+        found.append(state.value)
+    return found
+
+
+def _invitations(session: Session, sites: list[str], filters: Filters) -> list[tuple[Invitation, str]]:
+    query = (
+        select(Invitation, Site.code).join(Respondent).join(Family).join(Site)
+        .where(Site.code.in_(sites), Family.status != FamilyStatus.erased)
+    )
+    if filters.wave:
+        query = query.where(Invitation.wave == filters.wave)
+    if filters.arm:
+        query = query.join(Arm, Family.arm_id == Arm.id).where(Arm.code == filters.arm)
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def site_rows(
+    session: Session, sites: list[str], filters: Filters, now: dt.datetime, zone: ZoneInfo
+) -> list[SiteRow]:
+    rows = {site: SiteRow(site) for site in sites}
+    for invitation, site in _invitations(session, sites, filters):
+        rows[site].counts.update(buckets(invitation, now, zone))
+    return list(rows.values())
+
+
+def families_needing_attention(
+    session: Session, sites: list[str], filters: Filters, now: dt.datetime, zone: ZoneInfo
+) -> list[tuple[str, str, str, list[str]]]:
+    """(family pseudonym, respondent pseudonym, wave, buckets) for invitations due, open or overdue."""
+    wanted = {"due_this_week", "open", "started", "overdue"}
+    found = []
+    for invitation, _site in _invitations(session, sites, filters):
+        marks = buckets(invitation, now, zone)
+        if wanted.intersection(marks):
+            respondent = invitation.respondent
+            found.append((respondent.family.pseudonym, respondent.pseudonym, invitation.wave, marks))
+    return sorted(found, key=lambda row: ("overdue" not in row[3], row[0], row[2]))

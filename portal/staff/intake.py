@@ -1,0 +1,129 @@
+"""Checking enrolment rows, from the CSV import and the web form alike.
+
+Every problem is reported with the column it belongs to, so a person can find
+and fix it; nothing is written until every row of the batch is good.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from portal.contacts import ContactDetails, InvalidContact
+from portal.contacts.book import normalise_email, normalise_phone
+from portal.protocol.model import ROLES, Protocol
+
+COLUMNS = (
+    "family_ref", "site", "language", "respondent_role", "name", "phone", "email",
+    "child_birth_month", "consent_version", "arm",
+)
+FAMILY_COLUMNS = ("site", "child_birth_month", "consent_version", "arm")
+OLDEST_CHILD_YEARS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.message}"
+
+
+@dataclass(slots=True)
+class Row:
+    line: int
+    family_ref: str
+    site: str
+    language: str
+    role: str
+    contact: ContactDetails
+    child_birth_month: dt.date
+    consent_version: str
+    arm: str | None
+
+
+@dataclass(slots=True)
+class RowCheck:
+    line: int
+    raw: Mapping[str, str]
+    problems: list[Problem] = field(default_factory=list)
+
+    def text(self, column: str) -> str:
+        return (self.raw.get(column) or "").strip()
+
+    def fail(self, column: str, message: str) -> None:
+        self.problems.append(Problem(self.line, column, message))
+
+
+def child_age_years(birth_month: dt.date, on: dt.date) -> int:
+    return on.year - birth_month.year - ((on.month, on.day) < (birth_month.month, 1))
+
+
+def check_row(
+    line: int, raw: Mapping[str, str], protocol: Protocol, baseline: dt.date
+) -> Row | list[Problem]:
+    """A checked, normalised row, or every problem found in it."""
+    check = RowCheck(line, raw)
+    _require(check, "family_ref", "consent_version", "name")
+    site = _choice(check, "site", [s.id for s in protocol.sites], "site")
+    language = _choice(check, "language", list(protocol.languages), "language")
+    role = _choice(check, "respondent_role", list(ROLES), "role")
+    arm_text = check.text("arm")
+    if arm_text and arm_text not in protocol.arm_ids():
+        known = ", ".join(protocol.arm_ids())
+        check.fail("arm", f"unknown arm {arm_text!r} (known: {known}; leave empty to allocate)")
+    month = _birth_month(check, baseline)
+    contact = _contact(check)
+    if check.problems or month is None or contact is None:
+        return check.problems
+    return Row(line, check.text("family_ref"), site, language, role, contact, month,
+               check.text("consent_version"), arm_text or None)
+
+
+def _require(check: RowCheck, *columns: str) -> None:
+    for column in columns:
+        if not check.text(column):
+            check.fail(column, "is empty")
+
+
+def _choice(check: RowCheck, column: str, known: list[str], what: str) -> str:
+    value = check.text(column)
+    if value not in known:
+        shown = f"{value!r}" if value else "nothing"
+        check.fail(column, f"unknown {what} {shown} (known: {', '.join(known)})")
+    return value
+
+
+def _birth_month(check: RowCheck, baseline: dt.date) -> dt.date | None:
+    text = check.text("child_birth_month")
+    try:
+        month = dt.date.fromisoformat(f"{text}-01") if len(text) == 7 else None
+    except ValueError:
+        month = None
+    if month is None:
+        check.fail("child_birth_month", f"{text!r} is not a month like 2019-05")
+        return None
+    if month > baseline or child_age_years(month, baseline) > OLDEST_CHILD_YEARS:
+        check.fail("child_birth_month", f"the child must be 0 to {OLDEST_CHILD_YEARS} years old at enrolment")
+        return None
+    return month
+
+
+def _contact(check: RowCheck) -> ContactDetails | None:
+    phone = email = None
+    try:
+        phone = normalise_phone(check.text("phone")) if check.text("phone") else None
+    except InvalidContact as problem:
+        check.fail("phone", str(problem))
+    try:
+        email = normalise_email(check.text("email")) if check.text("email") else None
+    except InvalidContact as problem:
+        check.fail("email", str(problem))
+    if not check.text("phone") and not check.text("email"):
+        check.fail("phone", "give a phone number or an e-mail address")
+    if check.problems:
+        return None
+    return ContactDetails(name=check.text("name"), phone=phone, email=email)

@@ -1,0 +1,53 @@
+"""What the workspace writes about families: notes and allocation records.
+
+Notes are pseudonymous: the form warns not to write names; they live in the main store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base
+
+
+class Note(Base):
+    __tablename__ = "staff_note"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    written_at: Mapped[dt.datetime]
+    text: Mapped[str] = mapped_column(Text)
+
+
+class AllocationSlot(Base):
+    """One place in a site's concealed allocation sequence; used by at most one family."""
+
+    __tablename__ = "allocation_slot"
+    __table_args__ = (UniqueConstraint("site_code", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_code: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int]
+    block: Mapped[int]
+    block_size: Mapped[int]
+    arm_code: Mapped[str] = mapped_column(String(64))
+    family_id: Mapped[int | None] = mapped_column(ForeignKey("family.id"), unique=True)
+    used_at: Mapped[dt.datetime | None]
+
+
+class AllocationRecord(Base):
+    """Every allocation ever made, in order; a correction is a new record, never an edit."""
+
+    __tablename__ = "allocation_record"
+    __table_args__ = (
+        CheckConstraint("method IN ('recorded', 'portal', 'correction')", name="method_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
+    arm_code: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(16))
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(200), default="")

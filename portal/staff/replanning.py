@@ -1,0 +1,34 @@
+"""Re-planning schedules after the protocol file changed: preview, then apply, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal import registry
+from portal.audit import record
+from portal.families import replan
+from portal.families.enrolment import AgeRule
+from portal.families.models import Respondent
+
+
+def age_rule() -> AgeRule:
+    catalogue = registry.catalogue()
+    return lambda instrument, birth, on: bool(catalogue[instrument].applies_to_age(birth, on))
+
+
+def preview(session: Session, now: dt.datetime) -> list[replan.RespondentChanges]:
+    return replan.plan_all(session, registry.protocol(), age_rule(), now)
+
+
+def apply_all(session: Session, *, actor: str, now: dt.datetime) -> list[replan.RespondentChanges]:
+    found = preview(session, now)
+    key = registry.settings().link_key
+    for item in found:
+        respondent = session.scalars(select(Respondent).filter_by(pseudonym=item.respondent)).one()
+        replan.apply(session, respondent, item.changes, key)
+        record(session, now=now, actor=actor, action="schedule_replanned", subject=item.respondent,
+               changes={c.wave: c.kind for c in item.changes})
+    return found

@@ -1,0 +1,80 @@
+"""Retention at a glance: a CONSORT-style flow per arm, counted from the invitation records.
+
+Contact attempts are not counted here yet (the contact log belongs to messaging);
+the chart's caption says so. Blinded accounts see one pooled column.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.families.models import Family, Invitation, InvitationState
+from portal.protocol.model import Protocol
+
+STAGES = ("invited", "started", "completed", "withdrawn", "lost")
+POOLED = "all arms"
+UNALLOCATED = "not allocated"
+
+
+@dataclass(slots=True)
+class Flow:
+    columns: list[str]
+    enrolled: int = 0
+    families: Counter[str] = field(default_factory=Counter)
+    respondents: Counter[str] = field(default_factory=Counter)
+    waves: dict[str, dict[str, Counter[str]]] = field(default_factory=dict)  # wave -> column -> stage -> n
+
+    def percent(self, column: str, count: int) -> str:
+        base = self.respondents[column]
+        return f"{100 * count / base:.0f}%" if base else "–"
+
+
+def stages(invitation: Invitation, now: dt.datetime) -> list[str]:
+    found = []
+    if invitation.opens_at <= now:
+        found.append("invited")
+    if invitation.started_at is not None:
+        found.append("started")
+    if invitation.completed_at is not None:
+        found.append("completed")
+    if invitation.withdrawn_at is not None:
+        found.append("withdrawn")
+    if invitation.state(now) == InvitationState.expired:
+        found.append("lost")
+    return found
+
+
+def flow(session: Session, protocol: Protocol, now: dt.datetime, *, by_arm: bool) -> Flow:
+    columns = [*protocol.arm_ids(), UNALLOCATED] if by_arm else [POOLED]
+    result = Flow(columns=columns, waves={w.id: {c: Counter() for c in columns} for w in protocol.waves})
+    for family in session.scalars(select(Family)):
+        column = (family.arm.code if family.arm else UNALLOCATED) if by_arm else POOLED
+        result.enrolled += 1
+        result.families[column] += 1
+        for respondent in family.respondents:
+            result.respondents[column] += 1
+            for invitation in respondent.invitations:
+                if invitation.wave in result.waves:
+                    result.waves[invitation.wave][column].update(stages(invitation, now))
+    return result
+
+
+def as_csv(result: Flow) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["column", "wave", "stage", "count", "percent_of_respondents"])
+    for column in result.columns:
+        writer.writerow([column, "", "families_allocated", result.families[column], ""])
+        writer.writerow([column, "", "respondents", result.respondents[column], ""])
+        for wave, by_column in result.waves.items():
+            for stage in STAGES:
+                count = by_column[column][stage]
+                writer.writerow([column, wave, stage, count, result.percent(column, count)])
+    return out.getvalue()

@@ -1,0 +1,15 @@
+"""The coordinator's workspace. Importing this package registers every staff view."""
+
+from importlib import import_module
+
+from portal.staff.blueprint import staff
+
+# each module adds its routes to the blueprint when imported
+FEATURES = (
+    "login", "dashboard", "families", "followup", "enrol", "alerts", "withdrawal", "retention", "schedule",
+    "accounts",
+)
+for _feature in FEATURES:
+    import_module(f"{__name__}.{_feature}")
+
+__all__ = ["staff"]

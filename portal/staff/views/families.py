@@ -1,0 +1,101 @@
+"""One page per family: respondents, waves, notes, allocation; contacts for coordinators only."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from portal import registry
+from portal.contacts import contact_book
+from portal.db import db
+from portal.families.pseudonyms import normalise
+from portal.staff import access, allocation, casework, scope
+from portal.staff.access import roles
+from portal.staff.blueprint import staff
+
+
+@staff.get("/families")
+@roles("admin", "coordinator")
+def find_family() -> WerkzeugResponse:
+    wanted = normalise(request.args.get("pseudonym", ""))
+    family = scope.family_or_404(db.session, access.current_user(), wanted)
+    return redirect(url_for("staff.family", pseudonym=family.pseudonym))
+
+
+@staff.get("/families/<pseudonym>")
+@roles("admin", "coordinator")
+def family(pseudonym: str) -> str:
+    user = access.current_user()
+    found = scope.family_or_404(db.session, user, pseudonym)
+    book = contact_book() if user.role == "coordinator" else None
+    contacts = {r.pseudonym: book.get(r.pseudonym) for r in found.respondents} if book else {}
+    return render_template(
+        "staff/family.html", family=found, contacts=contacts, now=registry.now(),
+        notes=casework.notes(db.session, found), sees_arm=user.sees_arm,
+        is_coordinator=user.role == "coordinator", languages=registry.protocol().languages,
+        zone=registry.protocol().timezone,
+    )
+
+
+@staff.post("/families/<pseudonym>/notes")
+@roles("coordinator")
+def add_note(pseudonym: str) -> WerkzeugResponse:
+    user = access.current_user()
+    found = scope.family_or_404(db.session, user, pseudonym)
+    try:
+        casework.add_note(db.session, found, user, request.form.get("text", ""), registry.now())
+    except casework.CaseworkError as problem:
+        flash(str(problem))
+    else:
+        db.session.commit()
+        flash("Note saved.")
+    return redirect(url_for("staff.family", pseudonym=found.pseudonym) + "#notes")
+
+
+@staff.post("/families/<pseudonym>/allocate")
+@roles("coordinator")
+def allocate(pseudonym: str) -> WerkzeugResponse:
+    user = access.current_user()
+    found = scope.family_or_404(db.session, user, pseudonym)
+    try:
+        allocation.allocate(db.session, found, actor=user.actor, now=registry.now())
+    except allocation.AllocationError as problem:
+        db.session.rollback()
+        flash(str(problem))
+    else:
+        db.session.commit()
+        shown = f" to {found.arm.code}" if user.sees_arm and found.arm else ""
+        flash(f"The family is allocated{shown}.")
+    return redirect(url_for("staff.family", pseudonym=found.pseudonym))
+
+
+@staff.route("/respondents/<pseudonym>/contact", methods=["GET", "POST"])
+@roles("coordinator")
+def edit_contact(pseudonym: str) -> ResponseReturnValue:
+    user = access.current_user()
+    respondent = scope.respondent_or_404(db.session, user, pseudonym)
+    if respondent.family.status == "erased":
+        abort(404)
+    book = contact_book()
+    error = None
+    if request.method == "POST":
+        form = request.form
+        try:
+            details = casework.contact_details(
+                form.get("name", ""), form.get("phone", ""), form.get("email", "")
+            )
+            casework.change_contact(db.session, respondent, user, details, form.get("language", ""),
+                                    registry.now())
+        except casework.CaseworkError as problem:
+            error = str(problem)
+        else:
+            db.session.commit()
+            if book.session is not db.session:
+                book.session.commit()
+            flash("Contact details saved.")
+            return redirect(url_for("staff.family", pseudonym=respondent.family.pseudonym))
+    return render_template(
+        "staff/edit_contact.html", respondent=respondent, contact=book.get(respondent.pseudonym),
+        form=request.form, error=error, languages=registry.protocol().languages,
+    ), 400 if error else 200

@@ -1,0 +1,110 @@
+"""Sign in (password, then TOTP or a recovery code), first-time authenticator set-up, sign out."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from portal import registry
+from portal.db import db
+from portal.staff import access, auth, totp
+from portal.staff.access import pending, public, roles
+from portal.staff.blueprint import staff
+
+NEW_SECRET_KEY = "staff_totp_new"
+REFUSED = "The e-mail address, password or code is not right."
+TOO_MANY = {
+    "account": "Too many failed attempts for this account. Wait 15 minutes, or ask the data manager.",
+    "address": "Too many failed attempts from this network. Wait 15 minutes and try again.",
+}
+
+
+@staff.route("/login", methods=["GET", "POST"])
+@public
+def login() -> ResponseReturnValue:
+    error = None
+    if request.method == "POST":
+        try:
+            user = auth.check_password(
+                db.session, request.form.get("email", ""), request.form.get("password", ""),
+                address=access.address(), now=registry.now(),
+            )
+        except auth.SignInRefused:
+            error = REFUSED
+        except auth.TooManyAttempts as limit:
+            error = TOO_MANY[str(limit)]
+        else:
+            access.begin_pending(user)
+            db.session.commit()
+            return redirect(url_for("staff.login_code" if user.totp_secret else "staff.setup_totp"))
+        db.session.commit()
+    expired = request.args.get("expired") == "1"
+    return render_template("staff/login.html", error=error, expired=expired), 401 if error else 200
+
+
+@staff.route("/login/code", methods=["GET", "POST"])
+@pending
+def login_code() -> ResponseReturnValue:
+    user = access.pending_user()
+    assert user is not None
+    if not user.totp_secret:
+        return redirect(url_for("staff.setup_totp"))
+    error = None
+    if request.method == "POST":
+        try:
+            factor = auth.check_second_factor(
+                db.session, user, request.form.get("code", ""), address=access.address(), now=registry.now()
+            )
+        except auth.SignInRefused:
+            error = REFUSED
+        except auth.TooManyAttempts as limit:
+            error = TOO_MANY[str(limit)]
+        else:
+            auth.signed_in(db.session, user, address=access.address(), now=registry.now(), factor=factor)
+            db.session.commit()
+            access.begin_session(user)
+            return redirect(url_for("staff.home"))
+        db.session.commit()
+    return render_template("staff/login_code.html", error=error), 401 if error else 200
+
+
+@staff.route("/login/setup", methods=["GET", "POST"])
+@pending
+def setup_totp() -> ResponseReturnValue:
+    user = access.pending_user()
+    assert user is not None
+    if user.totp_secret:
+        return redirect(url_for("staff.login_code"))
+    secret = session.get(NEW_SECRET_KEY) or totp.new_secret()
+    session[NEW_SECRET_KEY] = secret
+    error = None
+    if request.method == "POST":
+        try:
+            codes = auth.confirm_totp(db.session, user, secret, request.form.get("code", ""), registry.now())
+        except auth.SignInRefused:
+            error = "That code does not match. Check the time on your phone and try the next code."
+        else:
+            auth.signed_in(db.session, user, address=access.address(), now=registry.now(), factor="totp")
+            db.session.commit()
+            access.begin_session(user)
+            return render_template("staff/recovery_codes.html", codes=codes)
+    uri = totp.provisioning_uri(secret, user.email)
+    return render_template(
+        "staff/setup_totp.html", qr=totp.qr_data_uri(uri), secret=secret, error=error,
+    ), 400 if error else 200
+
+
+@staff.post("/logout")
+@roles("admin", "coordinator", "analyst")
+def logout() -> WerkzeugResponse:
+    access.forget()
+    flash("You are signed out.")
+    return redirect(url_for("staff.login"))
+
+
+@staff.get("/")
+@roles("admin", "coordinator", "analyst")
+def home() -> WerkzeugResponse:
+    user = access.current_user()
+    return redirect(url_for("staff.retention" if user.role == "analyst" else "staff.dashboard"))

@@ -1,0 +1,46 @@
+"""Retention: the CONSORT flow as a page with a server-drawn SVG, the SVG alone, and CSV."""
+
+from __future__ import annotations
+
+from flask import Response, render_template
+
+from portal import registry
+from portal.db import db
+from portal.staff import access, consort_svg
+from portal.staff import retention as service
+from portal.staff.access import roles
+from portal.staff.blueprint import staff
+
+CAPTION = (
+    "Counted from the invitation records (one per respondent and wave): invited = the window has opened; "
+    "lost = the window closed without an answer. Contact attempts are not counted here yet."
+)
+
+
+def _flow() -> tuple[service.Flow, bool]:
+    by_arm = access.current_user().sees_arm
+    return service.flow(db.session, registry.protocol(), registry.now(), by_arm=by_arm), by_arm
+
+
+@staff.get("/retention")
+@roles("admin", "coordinator", "analyst")
+def retention() -> str:
+    flow, by_arm = _flow()
+    svg = render_template("staff/consort.svg", d=consort_svg.layout(flow), by_arm=by_arm)
+    return render_template("staff/retention.html", svg=svg, caption=CAPTION, flow=flow, stages=service.STAGES)
+
+
+@staff.get("/retention.svg")
+@roles("admin", "coordinator", "analyst")
+def retention_svg() -> Response:
+    flow, by_arm = _flow()
+    body = render_template("staff/consort.svg", d=consort_svg.layout(flow), by_arm=by_arm)
+    return Response(body, mimetype="image/svg+xml")
+
+
+@staff.get("/retention.csv")
+@roles("admin", "coordinator", "analyst")
+def retention_csv() -> Response:
+    flow, _by_arm = _flow()
+    return Response(service.as_csv(flow), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=retention.csv"})

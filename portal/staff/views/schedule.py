@@ -1,0 +1,30 @@
+"""Schedule changes after a protocol edit: everyone may look, the data manager applies."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from portal import registry
+from portal.db import db
+from portal.staff import access, replanning, scope
+from portal.staff.access import roles
+from portal.staff.blueprint import staff
+
+
+@staff.get("/schedule/changes")
+@roles("admin", "coordinator")
+def replan() -> str:
+    user = access.current_user()
+    families = {f.pseudonym for f in db.session.scalars(scope.families_in_scope(user))}
+    found = [item for item in replanning.preview(db.session, registry.now()) if item.family in families]
+    return render_template("staff/replan.html", found=found, may_apply=user.role == "admin")
+
+
+@staff.post("/schedule/changes")
+@roles("admin")
+def apply_replan() -> WerkzeugResponse:
+    done = replanning.apply_all(db.session, actor=access.current_user().actor, now=registry.now())
+    db.session.commit()
+    flash(f"Re-planned the schedules of {len(done)} respondents.")
+    return redirect(url_for("staff.replan"))
