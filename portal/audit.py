@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import String, select
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.db import Base
@@ -65,3 +65,7 @@ def verify(session: Session) -> AuditEvent | None:
             return event
         prev = event.hash
     return None
+
+
+def count_events(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0

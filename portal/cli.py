@@ -10,6 +10,8 @@ from flask.cli import AppGroup
 
 import portal.migrate as migrate
 import portal.registry as registry
+from portal.audit import count_events, verify
+from portal.db import db
 
 
 class Moment(click.ParamType):
@@ -54,3 +56,18 @@ def db_upgrade() -> None:
     """Create or migrate the main database and the keystore to the newest schema."""
     migrate.upgrade(registry.settings())
     click.echo("Databases are up to date.")
+
+
+audit_cli = AppGroup("audit", help="Check the audit trail.")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; name the first entry that does not follow from the one before."""
+    broken = verify(db.session)
+    if broken is not None:
+        raise click.ClickException(
+            f"audit trail broken at entry {broken.id} ({broken.action}, {broken.at.isoformat()}): "
+            "it or an entry before it was changed or removed"
+        )
+    click.echo(f"Audit trail intact ({count_events(db.session)} entries).")

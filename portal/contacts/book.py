@@ -110,4 +110,5 @@ class ContactBook:
 def contact_book() -> ContactBook:
     """The keystore for the current app, in its own session (it may be another database)."""
     settings = current_app.config["SETTINGS"]
-    return ContactBook(db.keystore_session(), FieldCipher(settings.keystore_key), settings.blind_index_key)
+    cipher = FieldCipher(settings.keystore_key, *settings.keystore_old_keys)
+    return ContactBook(db.keystore_session(), cipher, settings.blind_index_key)

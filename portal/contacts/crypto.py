@@ -36,6 +36,10 @@ class FieldCipher:
         sealed = self._keys[self._current_id].encrypt(nonce, plaintext.encode(), _aad(owner, field))
         return f"{self._current_id}:{base64.b64encode(nonce + sealed).decode()}"
 
+    @property
+    def current_key_id(self) -> str:
+        return self._current_id
+
     def open(self, stored: str, *, owner: str, field: str) -> str:
         kid, _, payload = stored.partition(":")
         aead = self._keys.get(kid)
