@@ -13,6 +13,7 @@ from portal.families.models import (
     Site,
     Study,
 )
+from portal.messaging.models import ContactAttempt, OutboxMessage  # noqa: F401  (registers the tables)
 from portal.staff.models import LoginAttempt, RecoveryCode, StaffUser
 from portal.staff.records import AllocationRecord, AllocationSlot, Note
 

@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "portal.health:health",
     "portal.respond.views:respond",
     "portal.staff.views:staff",
+    "portal.messaging.receipts:messaging",
 )
 COMMANDS = (
     "portal.cli:db_cli",
@@ -33,6 +34,8 @@ COMMANDS = (
     "portal.staff.cli_admin:allocation_cli",
     "portal.staff.cli_admin:schedule_cli",
     "portal.demo:demo_command",
+    "portal.messaging.cli:dispatch_command",
+    "portal.messaging.cli:worker_command",
 )
 
 
