@@ -2,6 +2,7 @@
 
 from portal.audit import AuditEvent
 from portal.contacts.models import Contact
+from portal.exports.blinding import ArmLabel  # noqa: F401  (registers the table)
 from portal.families.models import (
     Alert,
     Arm,

@@ -23,6 +23,7 @@ csrf = CSRFProtect()
 BLUEPRINTS = (
     "portal.health:health",
     "portal.respond.views:respond",
+    "portal.exports.views:analysis",
     "portal.staff.views:staff",
     "portal.messaging.receipts:messaging",
 )
@@ -34,6 +35,8 @@ COMMANDS = (
     "portal.staff.cli_admin:allocation_cli",
     "portal.staff.cli_admin:schedule_cli",
     "portal.demo:demo_command",
+    "portal.exports.cli:export_command",
+    "portal.exports.cli:blinding_cli",
     "portal.messaging.cli:dispatch_command",
     "portal.messaging.cli:worker_command",
 )

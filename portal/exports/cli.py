@@ -1,0 +1,72 @@
+"""`flask --app portal export ...` and `flask --app portal blinding show --confirm`. Thin."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from portal import registry
+from portal.cli import current_time, now_option
+from portal.db import db
+from portal.exports.blinding import reveal
+from portal.exports.service import run_export
+from portal.exports.spec import FORMATS, LAYOUTS, ExportError, ExportRequest
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="The data file's format.")
+@click.option("--layout", type=click.Choice(LAYOUTS), default="wide", show_default=True,
+              help="wide: a row per respondent; long: per respondent, wave and instrument; "
+                   "retention: per invitation, with the contact log.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the data file, codebook.html, codebook.json and manifest.json.")
+@click.option("--blind", is_flag=True, help="Show the arm as A/B (the study's fixed letters).")
+@click.option("--waves", default="", help="Waves to include, e.g. T0,T1 (default: all).")
+@click.option("--instruments", default="", help="Instruments, e.g. who5,phq9 (default: all asked).")
+@click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte order mark, for Excel.")
+@click.option("--language", default="en", show_default=True, help="Label language.")
+@now_option
+@with_appcontext
+def export_command(
+    fmt: str, layout: str, out: Path, blind: bool, waves: str, instruments: str, bom: bool, language: str,
+    now: dt.datetime | None,
+) -> None:
+    """Export scored, labelled data under pseudonyms, with a codebook and a manifest."""
+    request = ExportRequest(format=fmt, layout=layout, waves=_list(waves),  # type: ignore[arg-type]
+                            instruments=_list(instruments), blind=blind, bom=bom, language=language)
+    try:
+        summary = run_export(
+            db.session, request, protocol=registry.protocol(), catalogue=registry.catalogue(), actor="cli",
+            now=current_time(now), out_dir=out,
+        )
+    except ExportError as problem:
+        db.session.rollback()
+        raise click.UsageError(str(problem)) from None
+    db.session.commit()
+    click.echo(f"{summary['rows']} rows, {summary['variables']} variables written to {out}:")
+    for name, facts in sorted(summary["files"].items()):
+        click.echo(f"  {name}  sha256 {facts['sha256']}")
+
+
+blinding_cli = AppGroup("blinding", help="The arm letters used in blinded exports (data manager only).")
+
+
+@blinding_cli.command("show")
+@click.option("--confirm", is_flag=True, help="Yes: unblind me. The audit trail records it.")
+@now_option
+@with_appcontext
+def show_command(confirm: bool, now: dt.datetime | None) -> None:
+    """Print which letter stands for which arm, and record the unblinding in the audit trail."""
+    if not confirm:
+        raise click.UsageError("this unblinds you and is written to the audit trail; add --confirm to go on")
+    mapping = reveal(db.session, registry.protocol(), now=current_time(now), actor="cli")
+    db.session.commit()
+    for arm, letter in sorted(mapping.items(), key=lambda pair: pair[1]):
+        click.echo(f"{letter} = {arm}")

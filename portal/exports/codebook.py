@@ -1,0 +1,106 @@
+"""The codebook: every variable, its label and values, each instrument's source, licence and scoring.
+
+Built from the same variables the data file has, so the two cannot drift.
+Holds no time of writing: the same export gives the same codebook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from portal.exports.manifest import json_text
+from portal.exports.spec import MISSING_LABELS, STATA_MISSING, Dataset, ExportRequest
+from portal.exports.variables import EXPORTED_TYPES, Frame
+from portal.measures import Band, Instrument, Scale
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "analysis"
+NOTES = (
+    "Only completed responses are data. Answers a parent saved but never submitted (drafts) are not "
+    "exported: such a wave counts as not completed and its cells hold -7 (no response at this wave).",
+    "Missing codes: -9 not answered (shown but left blank, or a scale with too few answers for its rule), "
+    "-8 not shown (not asked of this respondent at this wave: role or child's age), -7 no response at this "
+    "wave. They are declared user-missing in .sav, are the extended missing values .a, .b and .c in .dta, "
+    "and are plain numbers in .csv and .parquet (filter values below 0 before computing).",
+    "Every score is recomputed from the stored answers by the portal's scoring engine.",
+    "Free-text items are never exported: they could name people or services.",
+    "Times are UTC; days_from_baseline counts calendar days in the study's time zone.",
+    "In the long layout a row is one instrument; cells of the other instruments' variables are empty.",
+    "Stata keeps variable labels to 80 characters; longer labels end in an ellipsis there.",
+)
+BLIND_NOTE = ("The arm is blinded: it shows letters (A, B) drawn once at random for this study. "
+              "The mapping is kept by the data manager; unblinding is recorded in the audit trail.")
+
+
+def build(frame: Frame, dataset: Dataset, request: ExportRequest, study: str) -> dict[str, Any]:
+    return {
+        "study": study, "request": request.describe(), "rows": dataset.row_count,
+        "notes": list(NOTES) + ([BLIND_NOTE] if request.blind else []),
+        "missing_codes": {str(code): text for code, text in MISSING_LABELS.items()},
+        "stata_missing": {str(code): f".{letter}" for code, letter in STATA_MISSING.items()},
+        "instruments": [describe_instrument(i, frame.language) for i in frame.instruments],
+        "variables": [
+            {"name": v.name, "label": v.label, "type": v.kind, "measure": v.measure,
+             "values": {str(code): text for code, text in v.values.items()},
+             "missing_codes": v.missing, "instrument": v.instrument, "scale": v.scale}
+            for v in dataset.variables
+        ],
+    }
+
+
+def describe_instrument(instrument: Instrument, language: str) -> dict[str, Any]:
+    return {
+        "id": instrument.id, "version": instrument.version, "title": instrument.title_in(language),
+        "source": instrument.source, "licence": instrument.licence, "permission": instrument.permission,
+        "languages": list(instrument.languages),
+        "not_exported": [i.id for i in instrument.items if i.type not in EXPORTED_TYPES],
+        "scales": [scale_rule(instrument, s) for s in instrument.scales],
+    }
+
+
+def scale_rule(instrument: Instrument, scale: Scale) -> dict[str, Any]:
+    reversed_items = [i for i in scale.items if instrument.item(i).reverse]
+    rounding = scale.rounding
+    return {
+        "id": scale.id, "items": list(scale.items), "reversed": reversed_items, "method": scale.method,
+        "multiply": scale.multiply, "min_answered": scale.required_answers, "prorate": scale.prorate,
+        "rounding": {"digits": rounding.digits, "mode": rounding.mode} if rounding else None,
+        "bands": [{"label": b.label, "min": b.min, "below": b.below} for b in scale.bands],
+        "rule": rule_text(scale, reversed_items),
+    }
+
+
+def rule_text(scale: Scale, reversed_items: list[str]) -> str:
+    parts = [f"{scale.method} of {len(scale.items)} items ({', '.join(scale.items)})"]
+    if reversed_items:
+        parts.append(f"reverse-keyed (lowest + highest code - code): {', '.join(reversed_items)}")
+    if scale.multiply != 1:
+        parts.append(f"multiplied by {scale.multiply:g}")
+    missing = f"missing when fewer than {scale.required_answers} of {len(scale.items)} items are answered"
+    parts.append(missing + ("; otherwise prorated to all items" if scale.prorate else ""))
+    if scale.rounding:
+        parts.append(f"rounded to {scale.rounding.digits} digits ({scale.rounding.mode.replace('_', ' ')})")
+    if scale.bands:
+        parts.append("bands: " + "; ".join(band_text(b) for b in scale.bands))
+    return "; ".join(parts)
+
+
+def band_text(band: Band) -> str:
+    low = f"{band.min:g} ≤ " if band.min is not None else ""
+    high = f" < {band.below:g}" if band.below is not None else ""
+    return f"{band.label}: {low}score{high}"
+
+
+def write(book: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+    """codebook.json and codebook.html beside the data file."""
+    json_path, html_path = folder / "codebook.json", folder / "codebook.html"
+    json_path.write_text(json_text(book), encoding="utf-8")
+    html_path.write_text(render_html(book), encoding="utf-8")
+    return json_path, html_path
+
+
+def render_html(book: dict[str, Any]) -> str:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+    return env.get_template("codebook.html").render(book=book)

@@ -1,0 +1,156 @@
+"""Rows in, dataset out: the wide and long layouts. Pure: no Flask, no database.
+
+Every score is recomputed from the stored answers by the scoring engine, so
+an export never trusts a number it did not compute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from portal.exports.source import Answered, Person, Visit
+from portal.exports.spec import NO_RESPONSE, NOT_ANSWERED, NOT_SHOWN, Dataset, ExportError
+from portal.exports.variables import (
+    Frame,
+    exported_items,
+    item_name,
+    long_variables,
+    scale_name,
+    wide_variables,
+)
+from portal.measures import Instrument, Item, score
+from portal.measures.scoring import code_table
+
+MISSING_CODES = frozenset({NOT_ANSWERED, NOT_SHOWN, NO_RESPONSE})
+
+
+def wide(frame: Frame, people: Iterable[Person]) -> Dataset:
+    """One row per respondent; every wave's and instrument's cells side by side."""
+    dataset = Dataset.empty(wide_variables(frame))
+    for person in people:
+        row = identity(person)
+        for wave in frame.waves:
+            visit = person.visit(wave)
+            row.update(visit_cells(frame, person, visit, f"{wave}_", visit.responses if visit else ()))
+            for instrument in frame.instruments:
+                row.update(instrument_cells(instrument, visit, f"{wave}_"))
+                row[f"{wave}_{instrument.id}_version"] = version_of(instrument, visit)
+        dataset.append(row)
+    return dataset.finish()
+
+
+def long(frame: Frame, people: Iterable[Person]) -> Dataset:
+    """One row per respondent x wave x instrument the schedule asked; other instruments' cells empty."""
+    dataset = Dataset.empty(long_variables(frame))
+    for person in people:
+        for wave in frame.waves:
+            visit = person.visit(wave)
+            for instrument in frame.instruments:
+                if visit is None or instrument.id not in visit.instruments:
+                    continue
+                response = visit.response(instrument.id) if visit.completed_at else None
+                row = identity(person)
+                row.update(wave=wave, instrument=instrument.id)
+                row["instrument_version"] = version_of(instrument, visit)
+                row.update(visit_cells(frame, person, visit, "", (response,) if response else ()))
+                row.update(instrument_cells(instrument, visit, ""))
+                dataset.append(row)
+    return dataset.finish()
+
+
+def identity(person: Person) -> dict[str, Any]:
+    return {
+        "family_id": person.family, "respondent_id": person.respondent,
+        "respondent_role": person.role, "site": person.site, "arm": person.arm,
+    }
+
+
+def visit_cells(
+    frame: Frame, person: Person, visit: Visit | None, prefix: str, responses: Iterable[Answered]
+) -> dict[str, Any]:
+    """When, how and in which language; days counted between local dates in the study's zone."""
+    if visit is None or visit.completed_at is None:
+        code = NOT_SHOWN if visit is None else NO_RESPONSE
+        return {f"{prefix}completed_at": None, f"{prefix}days_from_baseline": code, f"{prefix}mode": "",
+                f"{prefix}language": "", f"{prefix}in_window": code}
+    local_day = visit.completed_at.astimezone(frame.zone).date()
+    return {
+        f"{prefix}completed_at": visit.completed_at,
+        f"{prefix}days_from_baseline": (local_day - person.baseline).days,
+        f"{prefix}mode": _joined(r.mode for r in responses),
+        f"{prefix}language": _joined(r.language for r in responses),
+        f"{prefix}in_window": int(visit.in_window),
+    }
+
+
+def instrument_cells(instrument: Instrument, visit: Visit | None, prefix: str) -> dict[str, Any]:
+    """Raw codes and recomputed scores, or the code that says why they are missing."""
+    plan = _plan(instrument)
+    if visit is None or instrument.id not in visit.instruments or visit.completed_at is None:
+        code = NO_RESPONSE if visit is not None and instrument.id in visit.instruments else NOT_SHOWN
+        return {prefix + name: code for name in plan.names}
+    response = visit.response(instrument.id)
+    answers = response.answers if response else {}
+    cells: dict[str, Any] = {
+        prefix + name: _item_value(item, table, answers.get(item.id)) for name, item, table in plan.items
+    }
+    result = score(instrument, answers)
+    for name, scale_id in plan.scales:
+        cells[prefix + name] = _score_value(instrument, scale_id, result.scores[scale_id])
+    return cells
+
+
+def version_of(instrument: Instrument, visit: Visit | None) -> str:
+    """The version the respondent answered (it can differ between waves), or ""."""
+    response = visit.response(instrument.id) if visit is not None and visit.completed_at else None
+    return response.version if response else ""
+
+
+class _Plan:
+    """Per instrument, computed once: column names and each item's valid-code table."""
+
+    def __init__(self, instrument: Instrument) -> None:
+        items = exported_items(instrument)
+        self.items = [(item_name(instrument, i), i, code_table(i, keyed=False)) for i in items]
+        self.scales = [(scale_name(instrument, s), s.id) for s in instrument.scales]
+        self.names = [name for name, _, _ in self.items] + [name for name, _ in self.scales]
+
+
+_PLANS: dict[int, tuple[Instrument, _Plan]] = {}
+
+
+def _plan(instrument: Instrument) -> _Plan:
+    cached = _PLANS.get(id(instrument))
+    if cached is None or cached[0] is not instrument:
+        cached = (instrument, _Plan(instrument))
+        _PLANS[id(instrument)] = cached
+    return cached[1]
+
+
+def _item_value(item: Item, table: dict[Any, int], raw: Any) -> Any:
+    if item.type == "date":
+        return str(raw) if raw not in (None, "") else ""
+    if raw is None or isinstance(raw, bool | list | dict):
+        return NOT_ANSWERED
+    if item.type == "number":
+        try:
+            return _checked(item.id, float(raw))
+        except (TypeError, ValueError):
+            return NOT_ANSWERED
+    return table.get(raw, NOT_ANSWERED)
+
+
+def _score_value(instrument: Instrument, scale_id: str, value: float | None) -> float | int:
+    return NOT_ANSWERED if value is None else _checked(f"{instrument.id} {scale_id}", value)
+
+
+def _checked(what: str, value: float) -> float:
+    if value in MISSING_CODES:
+        raise ExportError(f"{what} has the value {value:g}, which the export uses as a missing code")
+    return value
+
+
+def _joined(values: Iterable[str]) -> str:
+    """One mode or language; several (a wave finished partly by interview) joined with '+'."""
+    return "+".join(sorted(set(values)))

@@ -1,0 +1,109 @@
+"""The variables of each layout: names, labels, types and value labels, from the definitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from portal.exports.spec import Variable
+from portal.measures import Instrument, Item, Scale
+
+IN_WINDOW_LABELS = {0: "no", 1: "yes"}
+IDENTITY = (
+    Variable("family_id", "Family pseudonym", "string"),
+    Variable("respondent_id", "Respondent pseudonym", "string"),
+    Variable("respondent_role", "Respondent's role (mother, father, carer)", "string"),
+    Variable("site", "Site (municipality) code", "string"),
+    Variable("arm", "Trial arm (A/B when blinded)", "string"),
+)
+# Free text may name people or the service: never exported.
+EXPORTED_TYPES = frozenset({"likert", "yesno", "number", "date"})
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """What the export covers: waves and instruments in order, the study's zone, the label language."""
+
+    waves: tuple[str, ...]
+    instruments: tuple[Instrument, ...]
+    zone: ZoneInfo
+    language: str = "en"
+
+
+def exported_items(instrument: Instrument) -> tuple[Item, ...]:
+    return tuple(item for item in instrument.items if item.type in EXPORTED_TYPES)
+
+
+def item_name(instrument: Instrument, item: Item) -> str:
+    """`who5_1` for item who5_1 of who5; an item id without the prefix gets it: `pss_q1`."""
+    suffix = item.id.removeprefix(f"{instrument.id}_")
+    return f"{instrument.id}_{suffix}"
+
+
+def scale_name(instrument: Instrument, scale: Scale) -> str:
+    return f"{instrument.id}_{scale.id}"
+
+
+def instrument_variables(instrument: Instrument, prefix: str, language: str) -> list[Variable]:
+    """Raw items (codes) then scales (recomputed scores) of one instrument."""
+    at = f"{prefix.rstrip('_')} " if prefix else ""
+    items = exported_items(instrument)
+    variables = [_item_variable(instrument, item, prefix, at, language) for item in items]
+    variables += [
+        Variable(
+            prefix + scale_name(instrument, scale), f"{at}{instrument.id} {scale.id} score", "number",
+            missing=True, instrument=instrument.id, scale=scale.id, measure="scale",
+        )
+        for scale in instrument.scales
+    ]
+    return variables
+
+
+def _item_variable(instrument: Instrument, item: Item, prefix: str, at: str, language: str) -> Variable:
+    text = item.text.get(language) or item.text.get("en") or next(iter(item.text.values()), item.id)
+    label = f"{at}{instrument.id}: {text}"
+    if item.type == "date":
+        return Variable(prefix + item_name(instrument, item), label, "string", instrument=instrument.id)
+    if item.type == "number":
+        return Variable(prefix + item_name(instrument, item), label, "number", missing=True,
+                        instrument=instrument.id, measure="scale")
+    values = {o.code: o.label.get(language) or o.label.get("en") or str(o.code) for o in item.options}
+    return Variable(prefix + item_name(instrument, item), label, "integer", values=values, missing=True,
+                    instrument=instrument.id, measure="ordinal")
+
+
+def visit_variables(prefix: str) -> list[Variable]:
+    """When, how and in which language a wave (wide) or a response (long) was completed."""
+    at = f"{prefix.rstrip('_')} " if prefix else ""
+    return [
+        Variable(f"{prefix}completed_at", f"{at}completed at (UTC)", "datetime"),
+        Variable(f"{prefix}days_from_baseline", f"{at}days from baseline to completion", "integer",
+                 missing=True, measure="scale"),
+        Variable(f"{prefix}mode", f"{at}mode (web, interview, paper)", "string"),
+        Variable(f"{prefix}language", f"{at}language answered in", "string"),
+        Variable(f"{prefix}in_window", f"{at}completed inside the wave's window", "integer",
+                 values=IN_WINDOW_LABELS, missing=True),
+    ]
+
+
+def wide_variables(frame: Frame) -> list[Variable]:
+    variables = list(IDENTITY)
+    for wave in frame.waves:
+        variables += visit_variables(f"{wave}_")
+        for instrument in frame.instruments:
+            variables.append(Variable(f"{wave}_{instrument.id}_version", f"{wave} {instrument.id} version",
+                                      "string", instrument=instrument.id))
+            variables += instrument_variables(instrument, f"{wave}_", frame.language)
+    return variables
+
+
+def long_variables(frame: Frame) -> list[Variable]:
+    variables = list(IDENTITY) + [
+        Variable("wave", "Wave", "string"),
+        Variable("instrument", "Instrument id", "string"),
+        Variable("instrument_version", "Instrument version answered", "string"),
+    ]
+    variables += visit_variables("")
+    for instrument in frame.instruments:
+        variables += instrument_variables(instrument, "", frame.language)
+    return variables

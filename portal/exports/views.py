@@ -1,0 +1,96 @@
+"""The analyst's pages: choose an export, download it as a zip. English only.
+
+Sign-in belongs to the staff workspace; here we only read who is signed in.
+Analysts marked blinded always get blinded files, whatever the form says.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from portal import registry
+from portal.db import db
+from portal.exports.service import asked_instruments, run_export, zipped
+from portal.exports.spec import FORMATS, LAYOUTS, ExportError, ExportRequest
+from portal.security import no_store
+from portal.staff.models import StaffUser
+
+analysis = Blueprint("analysis", __name__, url_prefix="/analysis")
+ALLOWED_ROLES = ("analyst", "admin")
+LOGIN = "/staff/login"  # the staff workspace's sign-in page
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def require_analyst(view: F) -> F:
+    """Signed in, active, analyst or admin; otherwise to the sign-in page (anonymous) or 403."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        user_id = session.get("staff_user")
+        user = db.session.get(StaffUser, user_id) if isinstance(user_id, int) else None
+        if user is None or not user.active:
+            return redirect(LOGIN)
+        if user.role not in ALLOWED_ROLES:
+            abort(403)
+        g.analyst = user
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+@analysis.before_request
+def english() -> None:
+    g.locale = "en"
+
+
+def _page(error: str | None = None, status: int = 200) -> tuple[str, int]:
+    protocol = registry.protocol()
+    waves = [w.id for w in protocol.waves]
+    return render_template(
+        "analysis/index.html", public_name=f"Analysis: {protocol.id}", user=g.analyst, formats=FORMATS,
+        layouts=LAYOUTS, waves=waves, instruments=asked_instruments(protocol, waves), error=error,
+    ), status
+
+
+@analysis.get("/")
+@require_analyst
+def index() -> tuple[str, int]:
+    return _page()
+
+
+def _request_from_form(user: StaffUser) -> ExportRequest:
+    form = request.form
+    return ExportRequest(
+        format=form.get("format", ""), layout=form.get("layout", "wide"),  # type: ignore[arg-type]
+        waves=tuple(form.getlist("waves")), instruments=tuple(form.getlist("instruments")),
+        blind=user.blinded or form.get("blind") == "1", bom=form.get("bom") == "1",
+    )
+
+
+@analysis.post("/export")
+@require_analyst
+def download() -> Any:
+    user: StaffUser = g.analyst
+    export = _request_from_form(user)
+    with tempfile.TemporaryDirectory(prefix="portal-export-") as folder:
+        try:
+            summary = run_export(
+                db.session, export, protocol=registry.protocol(), catalogue=registry.catalogue(),
+                actor=f"staff:{user.id}", now=registry.now(), out_dir=Path(folder),
+            )
+        except ExportError as problem:
+            db.session.rollback()
+            return _page(str(problem), 400)
+        payload = zipped(Path(folder), summary)
+    db.session.commit()
+    name = f"{registry.protocol().id}_{export.layout}_{export.format}.zip"
+    response = WerkzeugResponse(payload, mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return no_store(response)
