@@ -13,7 +13,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 catalogues: $(STAMP)
-	$(BIN)/pybabel compile --statistics -d translations 2>&1 | tail -n 3
+	$(BIN)/pybabel compile -d translations -D messages
+	$(BIN)/pybabel compile -d translations -D outbound
 
 demo: $(STAMP) catalogues
 	$(BIN)/flask --app portal db upgrade

@@ -12,8 +12,9 @@ import json
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -43,6 +44,25 @@ MIN_SECRET_BYTES = 32
 
 
 @dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int
+    user: str
+    password: str = field(repr=False)
+    security: str  # none | starttls | tls
+    sender: str
+    rate: float  # messages per second; 0 for no limit
+
+
+@dataclass(frozen=True, slots=True)
+class SmsSettings:
+    url: str  # the gateway's JSON webhook
+    token: str = field(repr=False)
+    sender: str
+    receipt_key: bytes | None = field(repr=False)  # signs delivery receipts; None refuses them all
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     env: str
     database_url: str
@@ -51,9 +71,12 @@ class Settings:
     link_key: bytes
     keystore_key: bytes
     blind_index_key: bytes
+    keystore_old_keys: tuple[bytes, ...] = field(repr=False)  # still readable, while `keys rotate` runs
     study_file: Path
     instruments_path: str | None
     base_url: str
+    smtp: SmtpSettings
+    sms: SmsSettings | None  # None: no SMS gateway, messages go by e-mail
 
     @property
     def production(self) -> bool:
@@ -83,9 +106,65 @@ def load_settings(
         keystore_url=keystore_url,
         study_file=Path(env.get("PORTAL_STUDY_FILE", PROJECT_ROOT / "studies" / "family-partner.yaml")),
         instruments_path=env.get("PORTAL_INSTRUMENTS_PATH") or None,
+        keystore_old_keys=_old_keys(env),
         base_url=env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        smtp=_smtp_settings(env, mode),
+        sms=_sms_settings(env, mode),
         **keys,
     )
+
+
+def _old_keys(env: Mapping[str, str]) -> tuple[bytes, ...]:
+    """PORTAL_KEYSTORE_OLD_KEYS: earlier keystore keys, comma-separated, kept until rotation ends."""
+    raw = env.get("PORTAL_KEYSTORE_OLD_KEYS", "")
+    return tuple(_decode("PORTAL_KEYSTORE_OLD_KEYS", part.strip()) for part in raw.split(",") if part.strip())
+
+
+def _smtp_settings(env: Mapping[str, str], mode: str) -> SmtpSettings:
+    """Defaults fit a development mail catcher on 127.0.0.1:8025 (aiosmtpd, mailpit)."""
+    security = env.get("PORTAL_SMTP_SECURITY", "none")
+    if security not in ("none", "starttls", "tls"):
+        raise ConfigError(f"PORTAL_SMTP_SECURITY must be none, starttls or tls, not {security!r}")
+    host = env.get("PORTAL_SMTP_HOST", "127.0.0.1")
+    if mode == "production" and security == "none" and host not in ("127.0.0.1", "::1", "localhost"):
+        raise ConfigError("PORTAL_SMTP_SECURITY=none sends mail unencrypted; use starttls or tls "
+                          "(none only for a relay on this machine)")
+    return SmtpSettings(
+        host=host, port=_number(env, "PORTAL_SMTP_PORT", "8025", int, 1, 65535),
+        user=env.get("PORTAL_SMTP_USER", ""), password=env.get("PORTAL_SMTP_PASSWORD", ""),
+        security=security, sender=env.get("PORTAL_SMTP_FROM", "portal@localhost"),
+        rate=_number(env, "PORTAL_SMTP_RATE", "0", float, 0, 100_000),
+    )
+
+
+def _sms_settings(env: Mapping[str, str], mode: str) -> SmsSettings | None:
+    url = env.get("PORTAL_SMS_URL", "")
+    if not url:
+        return None
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError("PORTAL_SMS_URL must be the gateway's http(s):// address")
+    token, sender = env.get("PORTAL_SMS_TOKEN", ""), env.get("PORTAL_SMS_SENDER", "")
+    if mode == "production" and not (url.startswith("https://") and token and sender):
+        raise ConfigError("with PORTAL_SMS_URL set, production needs an https:// URL, "
+                          "PORTAL_SMS_TOKEN and PORTAL_SMS_SENDER")
+    variable, purpose = "PORTAL_SMS_RECEIPT_KEY", "signatures on SMS delivery receipts"
+    if mode == "production":
+        receipt_key: bytes | None = _production_secret(env, variable, purpose)
+    else:
+        receipt_key = _decode(variable, env[variable]) if env.get(variable) else None
+    return SmsSettings(url=url, token=token, sender=sender or "Study", receipt_key=receipt_key)
+
+
+def _number(env: Mapping[str, str], variable: str, default: str, kind: type[float], low: float,
+            high: float) -> Any:
+    raw = env.get(variable, default)
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{variable} must be a number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{variable} must be between {low:g} and {high:g}, not {raw}")
+    return value
 
 
 def check_database_url(variable: str, url: str) -> str:
@@ -146,3 +225,14 @@ def _development_secrets(instance: Path) -> dict[str, bytes]:
             json.dump(fresh, handle)
         stored = fresh
     return {name: base64.b64decode(stored[name]) for name in SECRETS}
+
+
+def forget_development_key(instance: Path) -> None:
+    """Replace the development keystore keys: whatever they sealed can never be opened again."""
+    path = instance / "secrets.json"
+    if not path.exists():
+        return
+    stored = json.loads(path.read_text())
+    for name in ("keystore_key", "blind_index_key"):
+        stored[name] = base64.b64encode(secrets.token_bytes(32)).decode()
+    path.write_text(json.dumps(stored))

@@ -1,0 +1,80 @@
+"""`flask --app portal dispatch` (once, for cron or a timer) and `worker` (a loop)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import threading
+from types import FrameType
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
+
+import portal.registry as registry
+from portal.cli import current_time, now_option
+from portal.config import Settings
+from portal.contacts import contact_book
+from portal.db import db
+from portal.messaging.claims import worker_id
+from portal.messaging.dispatcher import Dispatcher, Report
+from portal.messaging.sms import WebhookSms
+from portal.messaging.smtp import SmtpTransport
+from portal.messaging.transports import Transport
+
+
+def build_transports(settings: Settings) -> dict[str, Transport]:
+    transports: dict[str, Transport] = {"email": SmtpTransport(settings.smtp)}
+    if settings.sms is not None:
+        transports["sms"] = WebhookSms(settings.sms)
+    return transports
+
+
+def dispatch_due(now: dt.datetime, limit: int | None = None) -> Report:
+    """Send what is due at `now` through the configured transports."""
+    settings = registry.settings()
+    dispatcher = Dispatcher(
+        session=db.session, contacts=contact_book(), transports=build_transports(settings),
+        settings=settings, protocol=registry.protocol(), now=now, worker=worker_id(),
+    )
+    return dispatcher.run(limit)
+
+
+@click.command("dispatch")
+@now_option
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Handle at most this many messages, then stop.")
+@with_appcontext
+def dispatch_command(now: dt.datetime | None, limit: int | None) -> None:
+    """Send the invitations and reminders that are due, once, then exit.
+
+    Safe to run from cron on several machines at once: each message is claimed by one dispatcher.
+    """
+    report = dispatch_due(current_time(now), limit)
+    click.echo(report.line())
+
+
+@click.command("worker")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=15.0, show_default=True,
+              help="Seconds to wait when nothing is due.")
+@with_appcontext
+def worker_command(interval: float) -> None:
+    """Keep sending what is due, in a loop, until stopped (SIGTERM or Ctrl-C finish the current message)."""
+    stop = threading.Event()
+
+    def _stop(_signal: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not stop.is_set():
+        try:
+            report = dispatch_due(dt.datetime.now(dt.UTC))
+        except OperationalError:
+            click.echo("database unreachable; trying again shortly", err=True)
+            report = Report()
+        finally:
+            db.session.close()
+        if report.sent or report.failed or report.retried:
+            click.echo(report.line())
+        stop.wait(interval)

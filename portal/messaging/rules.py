@@ -1,0 +1,65 @@
+"""Send-time checks (pure): is a claimed message still wanted, and when may it go?
+
+Planning is done ahead; this is the safety net at the moment of sending:
+nothing to a family that stopped contact, to a withdrawn or completed
+invitation, after the window closed, or in quiet hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from portal.families.models import Invitation, InvitationState
+from portal.messaging.models import MessageKind, OutboxMessage
+from portal.messaging.quiet import allowed, next_allowed
+from portal.protocol.model import Protocol
+
+MAX_ATTEMPTS = 5
+FIRST_BACKOFF = dt.timedelta(minutes=10)  # then 20, 40, 80 minutes
+STALE_REMINDER = dt.timedelta(days=1)  # a reminder this late would only add to the next one
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Defer:
+    until: dt.datetime
+
+
+Decision = Send | Cancel | Defer
+
+
+def decide(message: OutboxMessage, invitation: Invitation, protocol: Protocol, now: dt.datetime) -> Decision:
+    family_status = invitation.respondent.family.status
+    if family_status != "active":
+        return Cancel(f"family {family_status}")
+    state = invitation.state(now)
+    if state in (InvitationState.withdrawn, InvitationState.completed, InvitationState.expired):
+        return Cancel(f"invitation {state}")
+    if message.kind != MessageKind.invitation and now - message.due_at > STALE_REMINDER:
+        return Cancel("reminder too late to send")
+    zone, hours = protocol.timezone, protocol.quiet_hours
+    if state is InvitationState.scheduled:
+        return Defer(next_allowed(invitation.opens_at, hours, zone))
+    if not allowed(now, hours, zone):
+        return Defer(next_allowed(now, hours, zone))
+    return Send()
+
+
+def next_try(
+    attempts: int, now: dt.datetime, invitation: Invitation, protocol: Protocol
+) -> dt.datetime | None:
+    """When to try again after `attempts` failed tries, or None when it is time to give up."""
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    moment = next_allowed(now + FIRST_BACKOFF * 2 ** (attempts - 1), protocol.quiet_hours, protocol.timezone)
+    return moment if moment < invitation.closes_at else None
