@@ -40,8 +40,8 @@ def arm_labels(session: Session, protocol: Protocol, now: dt.datetime) -> dict[s
     stored = {row.arm_code: row.label for row in rows}
     missing = [arm for arm in protocol.arm_ids() if arm not in stored]
     if missing:
-        free = [letter for letter in string.ascii_uppercase if letter not in stored.values()]
-        secrets.SystemRandom().shuffle(free)
+        free = [letter for letter in string.ascii_uppercase if letter not in stored.values()][: len(missing)]
+        secrets.SystemRandom().shuffle(free)  # A, B, ... in an order nobody chose
         for arm, letter in zip(missing, free, strict=False):
             session.add(ArmLabel(study_id=study.id, arm_code=arm, label=letter, created_at=now))
             stored[arm] = letter
