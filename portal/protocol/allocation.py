@@ -52,7 +52,8 @@ def site_sequence(seed: str, site: str, arms: Sequence[Arm], length: int) -> lis
         rounds = size // sum(arm.ratio for arm in arms)
         content = [arm.id for arm in arms for _ in range(arm.ratio * rounds)]
         rng.shuffle(content)
-        slots.extend(Slot(site, len(slots) + i + 1, block, size, arm) for i, arm in enumerate(content))
+        start = len(slots)
+        slots.extend(Slot(site, start + i + 1, block, size, arm) for i, arm in enumerate(content))
     return slots
 
 
