@@ -32,6 +32,12 @@ class LinkShown:
     access_code: str
 
 
+def last_open_day(invitation: Invitation) -> dt.date:
+    """closes_at is the first moment the window is shut: the day before it is the last one open."""
+    zone = registry.protocol().timezone
+    return (invitation.closes_at.astimezone(zone) - dt.timedelta(days=1)).date()
+
+
 def notes(session: Session, family: Family) -> list[Note]:
     return list(session.scalars(select(Note).filter_by(family_id=family.id).order_by(Note.written_at)))
 

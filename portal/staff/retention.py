@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.families.models import Family, Invitation, InvitationState
+from portal.families.models import Family, Invitation, InvitationState, Site
 from portal.protocol.model import Protocol
 
 STAGES = ("invited", "started", "completed", "withdrawn", "lost")
@@ -51,10 +51,12 @@ def stages(invitation: Invitation, now: dt.datetime) -> list[str]:
     return found
 
 
-def flow(session: Session, protocol: Protocol, now: dt.datetime, *, by_arm: bool) -> Flow:
+def flow(
+    session: Session, protocol: Protocol, now: dt.datetime, *, by_arm: bool, sites: list[str]
+) -> Flow:
     columns = [*protocol.arm_ids(), UNALLOCATED] if by_arm else [POOLED]
     result = Flow(columns=columns, waves={w.id: {c: Counter() for c in columns} for w in protocol.waves})
-    for family in session.scalars(select(Family)):
+    for family in session.scalars(select(Family).join(Site).where(Site.code.in_(sites))):
         column = (family.arm.code if family.arm else UNALLOCATED) if by_arm else POOLED
         result.enrolled += 1
         result.families[column] += 1

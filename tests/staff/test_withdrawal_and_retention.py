@@ -114,6 +114,8 @@ def test_the_consort_flow_counts_per_arm_as_svg_and_csv(
     assert "family_partner,T0,completed,1,100%" in rows and "usual_services,T0,lost,1,100%" in rows
     pooled = staff("analyst").client.get("/staff/retention.csv").text
     assert "all arms,T0,invited,2,100%" in pooled.splitlines() and "family_partner" not in pooled
+    elsewhere = staff("coordinator", email="far@staff.example", sites=["lillehammer"])
+    assert "Enrolled: 0 families" in elsewhere.client.get("/staff/retention").text  # only their own sites
 
 
 def test_the_data_manager_creates_disables_and_resets_accounts(app: Flask, runner: FlaskCliRunner) -> None:

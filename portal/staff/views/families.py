@@ -34,7 +34,7 @@ def family(pseudonym: str) -> str:
         "staff/family.html", family=found, contacts=contacts, now=registry.now(),
         notes=casework.notes(db.session, found), sees_arm=user.sees_arm,
         is_coordinator=user.role == "coordinator", languages=registry.protocol().languages,
-        zone=registry.protocol().timezone,
+        zone=registry.protocol().timezone, last_day=casework.last_open_day,
     )
 
 

@@ -6,7 +6,7 @@ from flask import Response, render_template
 
 from portal import registry
 from portal.db import db
-from portal.staff import access, consort_svg
+from portal.staff import access, consort_svg, scope
 from portal.staff import retention as service
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
@@ -18,8 +18,12 @@ CAPTION = (
 
 
 def _flow() -> tuple[service.Flow, bool]:
-    by_arm = access.current_user().sees_arm
-    return service.flow(db.session, registry.protocol(), registry.now(), by_arm=by_arm), by_arm
+    """Coordinators count their own sites; the data manager and analysts the whole study."""
+    user = access.current_user()
+    protocol = registry.protocol()
+    sites = scope.visible_sites(user) if user.role == "coordinator" else [s.id for s in protocol.sites]
+    flow = service.flow(db.session, protocol, registry.now(), by_arm=user.sees_arm, sites=sites)
+    return flow, user.sees_arm
 
 
 @staff.get("/retention")
