@@ -24,10 +24,12 @@ NOTES = (
     "-8 not shown (not asked of this respondent at this wave: role or child's age), -7 no response at this "
     "wave. They are declared user-missing in .sav, are the extended missing values .a, .b and .c in .dta, "
     "and are plain numbers in .csv and .parquet (filter values below 0 before computing).",
-    "Every score is recomputed from the stored answers by the portal's scoring engine.",
+    "Every score is recomputed from the stored answers by the portal's scoring engine. A stored answer "
+    "that is not one of the item's codes counts as not answered (-9), as it does in scoring.",
     "Free-text items are never exported: they could name people or services.",
     "Times are UTC; days_from_baseline counts calendar days in the study's time zone.",
-    "In the long layout a row is one instrument; cells of the other instruments' variables are empty.",
+    "In the long layout a row is one instrument the schedule asked at that wave, answered or not; "
+    "cells of the other instruments' variables are empty.",
     "Stata keeps variable labels to 80 characters; longer labels end in an ellipsis there.",
 )
 BLIND_NOTE = ("The arm is blinded: it shows letters (A, B) drawn once at random for this study. "

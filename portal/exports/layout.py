@@ -128,17 +128,20 @@ def _plan(instrument: Instrument) -> _Plan:
     return cached[1]
 
 
+CODE_TYPES = (int, str, float)  # bool, list and dict answers are not codes
+
+
 def _item_value(item: Item, table: dict[Any, int], raw: Any) -> Any:
+    if table:  # a coded item: the engine's own table of valid codes
+        return table.get(raw, NOT_ANSWERED) if raw.__class__ in CODE_TYPES else NOT_ANSWERED
     if item.type == "date":
         return str(raw) if raw not in (None, "") else ""
     if raw is None or isinstance(raw, bool | list | dict):
         return NOT_ANSWERED
-    if item.type == "number":
-        try:
-            return _checked(item.id, float(raw))
-        except (TypeError, ValueError):
-            return NOT_ANSWERED
-    return table.get(raw, NOT_ANSWERED)
+    try:
+        return _checked(item.id, float(raw))
+    except (TypeError, ValueError):
+        return NOT_ANSWERED
 
 
 def _score_value(instrument: Instrument, scale_id: str, value: float | None) -> float | int:

@@ -78,6 +78,12 @@ class Dataset:
     row_count: int = 0
 
     def append(self, row: Mapping[str, Any]) -> None:
+        columns = self.columns
+        if len(row) == len(columns):  # a full row (wide): no padding to check
+            for name, value in row.items():
+                columns[name].append(value)
+            self.row_count += 1
+            return
         for name, value in row.items():
             column = self.columns[name]
             if len(column) < self.row_count:
