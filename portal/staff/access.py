@@ -24,6 +24,8 @@ USER_KEY, SEEN_KEY, PENDING_KEY = "staff_user", "staff_seen", "staff_pending"
 PUBLIC = "public"  # the sign-in pages
 PENDING = "pending"  # the second-factor pages: password given, code not yet
 IDLE = dt.timedelta(minutes=30)
+# what an account given a one-time password may do before it chooses its own
+PASSWORD_CHANGE_ALLOWS = frozenset({"staff.change_password", "staff.logout"})
 PENDING_FOR = dt.timedelta(minutes=5)
 
 
@@ -61,6 +63,8 @@ def guard() -> WerkzeugResponse | None:
     if not allowed or user.role not in allowed:
         abort(403)
     g.staff_user = user
+    if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ALLOWS:
+        return redirect(url_for("staff.change_password"))
     return None
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal import registry
 from portal.audit import record
+from portal.security import verify_password
 from portal.staff import auth
 from portal.staff.models import ROLES, RecoveryCode, StaffUser
 
@@ -45,13 +46,31 @@ def create(
     if session.scalars(select(StaffUser.id).filter_by(email=email)).first() is not None:
         raise AccountError(f"an account for {email} exists already")
     user = StaffUser(email=email, password_hash=auth.hasher().hash(password), role=role,
-                     sites=sites if role == "coordinator" else [], blinded=blinded, created_at=now)
+                     sites=sites if role == "coordinator" else [], blinded=blinded, created_at=now,
+                     must_change_password=True)
     session.add(user)
     session.flush()
     record(session, now=now, actor=actor, action="staff_created", account=user.id, role=role,
            sites=user.sites,
            blinded=blinded)
     return user
+
+
+def change_password(
+    session: Session, user: StaffUser, *, current: str, new: str, repeated: str, now: dt.datetime
+) -> None:
+    hashing = auth.hasher()
+    if not verify_password(hashing, user.password_hash, current):
+        raise AccountError("The current password is not right.")
+    if len(new) < MIN_PASSWORD:
+        raise AccountError(f"The new password needs at least {MIN_PASSWORD} characters.")
+    if new != repeated:
+        raise AccountError("The two new passwords are not the same.")
+    if new == current:
+        raise AccountError("Choose a password different from the one you were given.")
+    user.password_hash = hashing.hash(new)
+    user.must_change_password = False
+    record(session, now=now, actor=user.actor, action="staff_password_changed")
 
 
 def find(session: Session, email: str) -> StaffUser:

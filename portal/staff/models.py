@@ -25,6 +25,8 @@ class StaffUser(Base):
     # the last TOTP time step accepted: a code seen once is never accepted again
     totp_last_step: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # set when the data manager chose the password: the person picks their own at next sign-in
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
 

@@ -58,6 +58,7 @@ def create_account(app: Flask, *, role: str, email: str | None = None, sites: li
         )
         if with_totp:
             user.totp_secret = secret
+        user.must_change_password = False  # most tests start after the first password change
         db.session.commit()
         return user.id, user.email, secret
 

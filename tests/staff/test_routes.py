@@ -22,6 +22,7 @@ EXPECTED: dict[str, set[str] | str] = {
     "staff.setup_totp": "pending",
     "staff.logout": {A, C, N},
     "staff.home": {A, C, N},
+    "staff.change_password": {A, C, N},
     "staff.dashboard": {A, C},
     "staff.find_family": {A, C},
     "staff.family": {A, C},

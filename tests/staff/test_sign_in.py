@@ -138,3 +138,30 @@ def test_signing_out_ends_the_session(staff: StaffFactory) -> None:
     analyst = staff("analyst")
     analyst.post("/staff/logout", form_at="/staff/retention")
     assert analyst.client.get("/staff/retention").status_code == 302
+
+
+def test_a_one_time_password_must_be_replaced_before_anything_else(app: Flask, clock: Clock) -> None:
+    _id, email, secret = create_account(app, role="coordinator")
+    with app.app_context():
+        user = db.session.scalars(select(StaffUser).filter_by(email=email)).one()
+        user.must_change_password = True  # as `users create` leaves it
+        db.session.commit()
+    client = app.test_client()
+    sign_in(client, email, secret, clock)
+    assert client.get("/staff/dashboard").headers["Location"] == "/staff/account/password"
+    page = client.get("/staff/account/password")
+    form = {"csrf_token": csrf_from(page.text), "current": PASSWORD}
+    same = client.post("/staff/account/password", data={**form, "new": PASSWORD, "repeated": PASSWORD})
+    assert same.status_code == 400 and "different from the one you were given" in same.text
+    short = client.post("/staff/account/password", data={**form, "new": "short", "repeated": "short"})
+    assert "at least 12 characters" in short.text
+    new = "my own long passphrase"
+    changed = client.post("/staff/account/password", data={**form, "new": new, "repeated": new})
+    assert changed.status_code == 302
+    assert client.get("/staff/dashboard").status_code == 200
+    clock.advance(seconds=60)
+    fresh = app.test_client()
+    fresh_page = fresh.get("/staff/login")
+    old = fresh.post("/staff/login", data={"csrf_token": csrf_from(fresh_page.text), "email": email,
+                                           "password": PASSWORD})
+    assert old.status_code == 401

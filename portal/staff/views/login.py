@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import registry
 from portal.db import db
-from portal.staff import access, auth, totp
+from portal.staff import access, accounts, auth, totp
 from portal.staff.access import pending, public, roles
 from portal.staff.blueprint import staff
 
@@ -108,3 +108,25 @@ def logout() -> WerkzeugResponse:
 def home() -> WerkzeugResponse:
     user = access.current_user()
     return redirect(url_for("staff.retention" if user.role == "analyst" else "staff.dashboard"))
+
+
+@staff.route("/account/password", methods=["GET", "POST"])
+@roles("admin", "coordinator", "analyst")
+def change_password() -> ResponseReturnValue:
+    user = access.current_user()
+    error = None
+    if request.method == "POST":
+        try:
+            accounts.change_password(
+                db.session, user, current=request.form.get("current", ""), new=request.form.get("new", ""),
+                repeated=request.form.get("repeated", ""), now=registry.now(),
+            )
+        except accounts.AccountError as problem:
+            error = str(problem)
+        else:
+            db.session.commit()
+            flash("Your new password is saved.")
+            return redirect(url_for("staff.home"))
+    return render_template("staff/change_password.html", error=error, forced=user.must_change_password), (
+        400 if error else 200
+    )
