@@ -46,7 +46,8 @@ def upgrade() -> None:
             "(status IN ('sent', 'bounced')) = (sent_at IS NOT NULL)", name=op.f("ck_outbox_message_sent_with_time")
         ),
         sa.ForeignKeyConstraint(
-            ["invitation_id"], ["invitation.id"], name=op.f("fk_outbox_message_invitation_id_invitation")
+            ["invitation_id"], ["invitation.id"], name=op.f("fk_outbox_message_invitation_id_invitation"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_outbox_message_idempotency_key")),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol as Interface
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.config import Settings
@@ -22,7 +22,8 @@ from portal.families.models import Alert, Invitation, Respondent
 from portal.messaging import texts
 from portal.messaging.claims import claim, conclude
 from portal.messaging.models import ContactAttempt, MessageStatus, OutboxMessage
-from portal.messaging.rules import Cancel, Defer, decide, next_try
+from portal.messaging.planning import replan
+from portal.messaging.rules import Cancel, Defer, Replan, decide, next_try
 from portal.messaging.transports import Outgoing, Transport, TransportError, TransportRefused
 from portal.protocol.model import Protocol
 from portal.security import derive_access_code, derive_token
@@ -90,8 +91,19 @@ class Dispatcher:
         elif isinstance(decision, Defer):
             self._finish(message, "deferred", status=MessageStatus.pending, claimed_by=None,
                          next_attempt_at=decision.until)
+        elif isinstance(decision, Replan):
+            self._replan(message)
         else:
             self._send(message)
+
+    def _replan(self, message: OutboxMessage) -> None:
+        """Release the message, then let planning move it (and its siblings) to the new window."""
+        if conclude(self.session, message.id, self.worker, status=MessageStatus.pending, claimed_by=None):
+            self.session.expire(message)
+            replan(self.session, self.protocol, message.invitation, self.now)
+            self._commit("deferred")
+        else:
+            self._lost(message)
 
     def _send(self, message: OutboxMessage) -> None:
         respondent = message.invitation.respondent
@@ -162,7 +174,7 @@ class Dispatcher:
 
     def _attempt(self, message: OutboxMessage, channel: str, outcome: str, *, provider_id: str | None = None,
                  detail: str = "") -> None:
-        self.session.add(ContactAttempt(
+        self.session.execute(insert(ContactAttempt).values(  # Core: one attempt per send, no unit of work
             message_id=message.id, invitation_id=message.invitation_id, at=self.now, channel=channel,
             outcome=outcome, provider_id=provider_id, detail=detail[:200],
         ))
@@ -170,9 +182,15 @@ class Dispatcher:
     def _finish(self, message: OutboxMessage, counter: str, **values: object) -> None:
         """Conclude the claim and commit; the commit follows the transport's answer, never precedes it."""
         if conclude(self.session, message.id, self.worker, **values):
-            self.session.commit()
-            setattr(self.report, counter, getattr(self.report, counter) + 1)
-            return
+            self._commit(counter)
+        else:
+            self._lost(message)
+
+    def _commit(self, counter: str) -> None:
+        self.session.commit()
+        setattr(self.report, counter, getattr(self.report, counter) + 1)
+
+    def _lost(self, message: OutboxMessage) -> None:
         self.session.rollback()
         self.report.lost_claims += 1
         log.warning("outbox message %s: claim expired before it was concluded", message.id)

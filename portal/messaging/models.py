@@ -41,7 +41,9 @@ class OutboxMessage(Base):
         Index("ix_outbox_message_due", "status", "next_attempt_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id"), index=True)
+    # an invitation removed by re-planning takes its unsent messages along; sent ones (with
+    # contact attempts) block the delete, so history is never lost
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     sequence: Mapped[int] = mapped_column(default=0)  # which reminder (1, 2, ...); 0 otherwise
     # the same key for every attempt: transports pass it on, so a provider can drop a repeat

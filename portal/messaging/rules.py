@@ -35,7 +35,12 @@ class Defer:
     until: dt.datetime
 
 
-Decision = Send | Cancel | Defer
+@dataclass(frozen=True, slots=True)
+class Replan:
+    """The window moved after this message was planned: plan the invitation's messages again."""
+
+
+Decision = Send | Cancel | Defer | Replan
 
 
 def decide(message: OutboxMessage, invitation: Invitation, protocol: Protocol, now: dt.datetime) -> Decision:
@@ -49,7 +54,7 @@ def decide(message: OutboxMessage, invitation: Invitation, protocol: Protocol, n
         return Cancel("reminder too late to send")
     zone, hours = protocol.timezone, protocol.quiet_hours
     if state is InvitationState.scheduled:
-        return Defer(next_allowed(invitation.opens_at, hours, zone))
+        return Replan()
     if not allowed(now, hours, zone):
         return Defer(next_allowed(now, hours, zone))
     return Send()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import email.utils
 import smtplib
 import ssl
-from email.message import EmailMessage
 
 from portal.config import SmtpSettings
+from portal.messaging.mime import HeaderInjection, plain_text_mail
 from portal.messaging.transports import Outgoing, Pacer, TransportError, TransportRefused
 
 TIMEOUT = 30
@@ -21,13 +22,22 @@ class SmtpTransport:
         self.settings = settings
         self.pacer = pacer or Pacer(settings.rate)
         self.connection: smtplib.SMTP | None = None
-        self.domain = email.utils.parseaddr(settings.sender)[1].rpartition("@")[2] or "localhost"
+        self.envelope_from = email.utils.parseaddr(settings.sender)[1] or settings.sender
+        self.domain = self.envelope_from.rpartition("@")[2] or "localhost"
 
     def send(self, message: Outgoing) -> str:
         self.pacer.wait()
-        mail = self._compose(message)
+        message_id = f"<{message.idempotency_key}@{self.domain}>"
         try:
-            self._connection().send_message(mail)
+            mail = plain_text_mail(
+                sender=self.settings.sender, to=message.to, subject=message.subject, body=message.body,
+                # the same Message-ID on every attempt: a repeat is recognisable as one message
+                message_id=message_id, language=message.language, date=dt.datetime.now(dt.UTC),
+            )
+        except HeaderInjection:
+            raise TransportRefused("the e-mail address or a header is not usable") from None
+        try:
+            self._connection().sendmail(self.envelope_from, [message.to], mail)
         except smtplib.SMTPRecipientsRefused as error:
             self._drop_connection_if_broken()
             codes = sorted({code for code, _text in error.recipients.values()})
@@ -38,26 +48,13 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError) as error:
             self._reset()
             raise TransportError(f"SMTP connection failed ({type(error).__name__})") from None
-        return mail["Message-ID"]
+        return message_id
 
     def close(self) -> None:
         if self.connection is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.connection.quit()
             self._reset()
-
-    def _compose(self, message: Outgoing) -> EmailMessage:
-        mail = EmailMessage()
-        mail["From"] = self.settings.sender
-        mail["To"] = message.to
-        mail["Subject"] = message.subject
-        mail["Date"] = email.utils.formatdate(localtime=False)
-        # the same Message-ID on every attempt: a repeat is recognisable as one message
-        mail["Message-ID"] = f"<{message.idempotency_key}@{self.domain}>"
-        mail["Auto-Submitted"] = "auto-generated"
-        mail.set_content(message.body)
-        mail["Content-Language"] = message.language  # after set_content, which clears Content-* headers
-        return mail
 
     def _connection(self) -> smtplib.SMTP:
         if self.connection is None:

@@ -101,7 +101,7 @@ def smtp_server(login: tuple[str, str] | None = None) -> Iterator[tuple[Mailbox,
     options: dict[str, Any] = {}
     if login:
         options = {"authenticator": Authenticator(mailbox, *login), "auth_require_tls": False,
-                   "auth_required": True}
+                   "auth_required": False}
     loop = asyncio.new_event_loop()  # ours, so that we can close it (the Controller leaves its own open)
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, loop=loop, **options)
     controller.start()

@@ -1,0 +1,118 @@
+"""Several dispatchers at once on PostgreSQL: every message exactly once, even when one is killed.
+
+Real processes (`flask --app portal dispatch`) against the private test cluster and a real
+SMTP server. The server holds its answer after 2,000 messages so that every dispatcher is
+mid-send when one of them gets SIGKILL; its in-flight message was never accepted (no 250),
+and its other claimed messages come back once the lease has run out (`--now` past it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import delete, func, insert, select
+
+from portal import create_app
+from portal.db import db
+from portal.families.models import Invitation
+from portal.messaging.claims import LEASE
+from portal.messaging.models import ContactAttempt, OutboxMessage
+from tests.conftest import TEST_KEYS
+from tests.messaging.journey import oslo
+from tests.messaging.servers import Mailbox
+from tests.support.builders import enrol_family
+from tests.support.databases import PostgresFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+FLASK = str(ROOT / ".venv" / "bin" / "flask")
+MESSAGES = 10_000
+FAMILIES = 50
+NOW = oslo(2026, 9, 1, 12, 0)
+
+
+def _seed(environ: dict[str, str], instance: Path) -> None:
+    """Fifty families, then 10,000 messages due now (200 per baseline invitation)."""
+    app = create_app({"environ": environ, "instance_path": instance})
+    for number in range(FAMILIES):
+        person = ("mother", "nb", f"Parent {number}", None, f"parent{number}@test.example")
+        enrol_family(app, now=NOW.astimezone(dt.UTC), people=[person])
+    with app.app_context():
+        session = db.session
+        session.execute(delete(OutboxMessage))
+        baseline = session.scalars(select(Invitation.id).where(Invitation.wave == "T0")).all()
+        rows = [
+            {"invitation_id": invitation, "kind": "reminder", "sequence": n,
+             "idempotency_key": f"inv{invitation}-r{n}", "due_at": NOW, "next_attempt_at": NOW,
+             "status": "pending", "attempts": 0, "created_at": NOW, "last_error": ""}
+            for invitation in baseline for n in range(MESSAGES // FAMILIES)
+        ]
+        session.execute(insert(OutboxMessage), rows)
+        session.commit()
+    app.extensions["portal.db"].dispose()
+
+
+def _dispatch(environ: dict[str, str], instance: Path, now: dt.datetime) -> subprocess.Popen[bytes]:
+    env = {"PATH": os.environ["PATH"], "PORTAL_INSTANCE_PATH": str(instance), **environ}
+    command = [FLASK, "--app", "portal", "dispatch", "--now", now.isoformat()]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _wait_for(condition: Callable[[], bool], what: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.02)
+
+
+def _counts(environ: dict[str, str], instance: Path) -> tuple[Counter[str], Counter[str]]:
+    app = create_app({"environ": environ, "instance_path": instance})
+    with app.app_context():
+        statuses = Counter(dict(db.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()))
+        accepted = Counter(dict(db.session.execute(
+            select(ContactAttempt.outcome, func.count()).group_by(ContactAttempt.outcome)).all()))
+    app.extensions["portal.db"].dispose()
+    return statuses, accepted
+
+
+def test_four_dispatchers_send_each_message_once_even_when_one_is_killed_mid_batch(
+    postgresql_factory: PostgresFactory, mail: tuple[Mailbox, int], tmp_path: Path
+) -> None:
+    mailbox, port = mail
+    environ = {"PORTAL_ENV": "test", "PORTAL_DATABASE_URL": postgresql_factory.new("dispatch"), **TEST_KEYS,
+               "PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(port)}
+    instance = tmp_path / "instance"
+    _seed(environ, instance)
+
+    mailbox.hold(after=2_000)
+    dispatchers = [_dispatch(environ, instance, NOW) for _ in range(4)]
+    _wait_for(lambda: mailbox.waiting == 4, "all four dispatchers to be mid-send")
+    victim = dispatchers.pop(0)
+    victim.kill()  # SIGKILL: no clean-up, its claims stay leased
+    victim.communicate()
+    _wait_for(lambda: mailbox.waiting == 3, "the server to notice the dead connection")
+    mailbox.release()
+    for dispatcher in dispatchers:
+        _out, err = dispatcher.communicate(timeout=300)
+        assert dispatcher.returncode == 0, err.decode()
+
+    statuses, _ = _counts(environ, instance)
+    stranded = statuses["sending"]
+    assert stranded > 0 and statuses["sent"] + stranded == MESSAGES  # the victim's claims, leased
+
+    early = _dispatch(environ, instance, NOW + LEASE - dt.timedelta(seconds=1))
+    assert early.communicate(timeout=300)[0].decode().startswith("sent 0,")  # the lease still holds
+    late = _dispatch(environ, instance, NOW + LEASE + dt.timedelta(seconds=1))
+    assert late.communicate(timeout=300)[0].decode().startswith(f"sent {stranded},")
+
+    statuses, outcomes = _counts(environ, instance)
+    assert statuses == Counter({"sent": MESSAGES})
+    assert outcomes == Counter({"accepted": MESSAGES})
+    delivered = Counter(mail.message_id for mail in mailbox.mails)
+    assert len(delivered) == MESSAGES and set(delivered.values()) == {1}  # none lost, none twice
