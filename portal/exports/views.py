@@ -1,7 +1,9 @@
 """The analyst's pages: choose an export, download it as a zip. English only.
 
-Sign-in belongs to the staff workspace; here we only read who is signed in.
-Analysts marked blinded always get blinded files, whatever the form says.
+Sign-in belongs to the staff workspace: its `signed_in_user` (idle expiry,
+second factor, deactivated accounts) decides who is signed in; this page
+only adds which roles may download. Analysts marked blinded always get
+blinded files, whatever the form says.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session
+from flask import Blueprint, abort, g, redirect, render_template, request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import registry
@@ -20,11 +22,12 @@ from portal.db import db
 from portal.exports.service import asked_instruments, run_export, zipped
 from portal.exports.spec import FORMATS, LAYOUTS, ExportError, ExportRequest
 from portal.security import no_store
+from portal.staff.access import signed_in_user
 from portal.staff.models import StaffUser
 
 analysis = Blueprint("analysis", __name__, url_prefix="/analysis")
 ALLOWED_ROLES = ("analyst", "admin")
-LOGIN = "/staff/login"  # the staff workspace's sign-in page
+LOGIN, CHANGE_PASSWORD = "/staff/login", "/staff/account/password"  # the staff workspace's pages
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -33,12 +36,13 @@ def require_analyst(view: F) -> F:
 
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        user_id = session.get("staff_user")
-        user = db.session.get(StaffUser, user_id) if isinstance(user_id, int) else None
-        if user is None or not user.active:
+        user = signed_in_user()
+        if user is None:
             return redirect(LOGIN)
         if user.role not in ALLOWED_ROLES:
             abort(403)
+        if user.must_change_password:
+            return redirect(CHANGE_PASSWORD)
         g.analyst = user
         return view(*args, **kwargs)
 

@@ -95,15 +95,18 @@ def seeded(app: Flask, clock: Clock) -> Seeded:
 def make_user(app: Flask, *, role: str, blinded: bool, email: str | None = None) -> int:
     with app.app_context():
         user = StaffUser(email=email or f"{role}-{int(blinded)}@staff.example", password_hash="-", role=role,
-                         sites=[], blinded=blinded, active=True, created_at=registry.now())
+                         sites=[], blinded=blinded, active=True, created_at=registry.now(),
+                         totp_secret="JBSWY3DPEHPK3PXP")
         db.session.add(user)
         db.session.commit()
         return user.id
 
 
-def sign_in(client: FlaskClient, user_id: int) -> None:
+def sign_in(client: FlaskClient, user_id: int, at: dt.datetime) -> None:
+    """What the staff sign-in leaves in the session: the account and when it was last seen."""
     with client.session_transaction() as session:
         session["staff_user"] = user_id
+        session["staff_seen"] = at.isoformat()
 
 
 @pytest.fixture

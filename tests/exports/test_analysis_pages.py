@@ -10,7 +10,7 @@ import pandas as pd
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_from
+from tests.conftest import Clock, csrf_from
 from tests.exports.conftest import ARMS, IDENTITIES, Seeded, make_user, sign_in
 
 
@@ -28,15 +28,15 @@ def test_anonymous_visitors_go_to_the_staff_sign_in(client: FlaskClient) -> None
     assert response.status_code == 302 and response.headers["Location"].endswith("/staff/login")
 
 
-def test_coordinators_may_not_download(app: Flask, client: FlaskClient) -> None:
-    sign_in(client, make_user(app, role="coordinator", blinded=True))
+def test_coordinators_may_not_download(app: Flask, client: FlaskClient, clock: Clock) -> None:
+    sign_in(client, make_user(app, role="coordinator", blinded=True), clock.now)
     assert client.get("/analysis/").status_code == 403
 
 
 def test_an_analyst_downloads_data_codebook_and_manifest(
-    app: Flask, client: FlaskClient, seeded: Seeded
+    app: Flask, client: FlaskClient, seeded: Seeded, clock: Clock
 ) -> None:
-    sign_in(client, make_user(app, role="analyst", blinded=False))
+    sign_in(client, make_user(app, role="analyst", blinded=False), clock.now)
     archive = download(client, format="csv", layout="wide", waves=["T0"], instruments=["who5"])
     assert sorted(archive.namelist()) == ["codebook.html", "codebook.json", "family-partner_wide.csv",
                                           "manifest.json"]
@@ -49,8 +49,10 @@ def test_an_analyst_downloads_data_codebook_and_manifest(
     assert not any(secret in everything for secret in IDENTITIES)
 
 
-def test_a_blinded_analyst_always_gets_letters(app: Flask, client: FlaskClient, seeded: Seeded) -> None:
-    sign_in(client, make_user(app, role="analyst", blinded=True))
+def test_a_blinded_analyst_always_gets_letters(
+    app: Flask, client: FlaskClient, seeded: Seeded, clock: Clock
+) -> None:
+    sign_in(client, make_user(app, role="analyst", blinded=True), clock.now)
     page = client.get("/analysis/").text
     assert "always shown as A or B" in page and 'name="blind"' not in page
     archive = download(client, format="parquet", layout="long")
@@ -59,13 +61,21 @@ def test_a_blinded_analyst_always_gets_letters(app: Flask, client: FlaskClient, 
     assert json.loads(archive.read("manifest.json"))["request"]["blind"] is True
 
 
-def test_a_bad_choice_is_explained_on_the_page(app: Flask, client: FlaskClient) -> None:
-    sign_in(client, make_user(app, role="admin", blinded=False))
+def test_a_bad_choice_is_explained_on_the_page(app: Flask, client: FlaskClient, clock: Clock) -> None:
+    sign_in(client, make_user(app, role="admin", blinded=False), clock.now)
     page = client.get("/analysis/")
     response = client.post("/analysis/export", data={"csrf_token": csrf_from(page.text), "format": "xlsx"})
     assert response.status_code == 400 and "the format must be one of csv, sav, dta, parquet" in response.text
 
 
-def test_a_download_needs_the_form_token(app: Flask, client: FlaskClient) -> None:
-    sign_in(client, make_user(app, role="analyst", blinded=True))
+def test_a_download_needs_the_form_token(app: Flask, client: FlaskClient, clock: Clock) -> None:
+    sign_in(client, make_user(app, role="analyst", blinded=True), clock.now)
     assert client.post("/analysis/export", data={"format": "csv"}).status_code == 400
+
+
+def test_an_idle_session_goes_back_to_the_sign_in(app: Flask, client: FlaskClient, clock: Clock) -> None:
+    sign_in(client, make_user(app, role="analyst", blinded=True), clock.now)
+    assert client.get("/analysis/").status_code == 200
+    clock.advance(hours=2)
+    response = client.get("/analysis/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/staff/login")

@@ -60,4 +60,4 @@ def test_no_export_module_reaches_the_keystore() -> None:
 
 def test_the_walk_sees_real_edges() -> None:
     assert "portal.contacts" in reach("portal.staff.enrolment")
-    assert "portal.staff.models" in reach("portal.exports.views")
+    assert "portal.staff.access" in reach("portal.exports.views")
