@@ -7,6 +7,8 @@ then the browser's Accept-Language, then Norwegian Bokmål.
 
 from __future__ import annotations
 
+import functools
+
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale
 from markupsafe import Markup, escape
@@ -66,6 +68,7 @@ def current() -> str:
     return str(get_locale() or DEFAULT)
 
 
+@functools.lru_cache(maxsize=256)
 def language_name(code: str, in_language: str | None = None) -> str:
     """A language's name in another language (or in itself), from the CLDR data Babel carries."""
     from babel import Locale, UnknownLocaleError
@@ -91,4 +94,5 @@ def configure_i18n(app: Flask) -> None:
     @app.context_processor
     def _language() -> dict[str, object]:
         locale = current()
-        return {"html_lang": locale, "html_dir": direction(locale), "languages": LANGUAGES}
+        return {"html_lang": locale, "html_dir": direction(locale), "languages": LANGUAGES,
+                "direction": direction}

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Blueprint, g, render_template, request, session
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import TooManyRequests
 
 from portal import i18n, registry
@@ -25,6 +27,8 @@ def begin_visit(invitation: Invitation) -> None:
     session.permanent = True  # PERMANENT_SESSION_LIFETIME: short-lived; the link brings the parent back
     session[INVITATION] = invitation.id
     session[MODE] = "web"
+    # This browser keeps the parent's language, also on the neutral page after they have sent.
+    session[i18n.SESSION_LANGUAGE] = invitation.respondent.language
 
 
 def current_visit() -> Visit | None:
@@ -38,12 +42,20 @@ def current_visit() -> Visit | None:
 
 def current_invitation(allow_completed: bool = False) -> tuple[Visit, Invitation]:
     visit = current_visit()
-    invitation = db.session.get(Invitation, visit.invitation_id) if visit else None
+    invitation = _load(visit.invitation_id) if visit else None
     allowed = (*USABLE, InvitationState.completed) if allow_completed else USABLE
     if visit is None or invitation is None or invitation.state(registry.now()) not in allowed:
         raise LinkUnusable
     speak(invitation)
     return visit, invitation
+
+
+def _load(invitation_id: int) -> Invitation | None:
+    """The invitation with its respondent and answers in one round trip: every page needs all three."""
+    return db.session.scalars(
+        select(Invitation).where(Invitation.id == invitation_id)
+        .options(joinedload(Invitation.respondent), joinedload(Invitation.responses))
+    ).unique().first()
 
 
 def speak(invitation: Invitation) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import redirect, request, session, url_for
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import i18n, registry
@@ -64,11 +65,25 @@ def page(number: int) -> str | WerkzeugResponse:
     posted, errors = forms.parse(place.items, request.form)
     if errors:
         return _show(place, {**saved, **posted}, errors)
-    if answers.save(db.session, invitation, place.instrument, posted, place.language.shown, visit,
-                    registry.now()):
+    if _save(visit, invitation, place, posted):
         session[SUPPORT] = True
-    db.session.commit()
     return redirect(_next_url(number, len(place.pages), request.form.get("go")))
+
+
+def _save(visit: answers.Visit, invitation: Invitation, place: Place, posted: Mapping[str, Any]) -> bool:
+    """Save and commit; a double tap that raced us to create the draft is merged in on a second try."""
+    for attempt in (1, 2):
+        try:
+            support = answers.save(db.session, invitation, place.instrument, posted, place.language.shown,
+                                   visit, registry.now())
+            db.session.commit()
+            return support
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+            _visit, invitation = current_invitation()
+    return False
 
 
 def page_after_expired_form() -> str:
