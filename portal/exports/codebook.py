@@ -30,7 +30,9 @@ NOTES = (
     "Times are UTC; days_from_baseline counts calendar days in the study's time zone.",
     "In the long layout a row is one instrument the schedule asked at that wave, answered or not; "
     "cells of the other instruments' variables are empty.",
-    "Stata keeps variable labels to 80 characters; longer labels end in an ellipsis there.",
+    "Stata keeps variable labels to 80 characters; longer labels end in an ellipsis there. Where a "
+    "score's name is too long for a Stata value-label set, its .a/.b/.c values stay but carry no labels.",
+    "No allocation date or intervention event is exported: follow-up is the same in both arms.",
 )
 BLIND_NOTE = ("The arm is blinded: it shows letters (A, B) drawn once at random for this study. "
               "The mapping is kept by the data manager; unblinding is recorded in the audit trail.")
