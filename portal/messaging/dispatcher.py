@@ -12,15 +12,16 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol as Interface
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.config import Settings
 from portal.contacts import ContactDetails
 from portal.families.models import Alert, Invitation, Respondent
 from portal.messaging import texts
-from portal.messaging.claims import claim, conclude
+from portal.messaging.claims import claim, conclude, mark_sent
 from portal.messaging.models import ContactAttempt, MessageStatus, OutboxMessage
 from portal.messaging.planning import replan
 from portal.messaging.rules import Cancel, Defer, Replan, decide, next_try
@@ -30,6 +31,7 @@ from portal.security import derive_access_code, derive_token
 
 log = logging.getLogger(__name__)
 BATCH = 200
+LOG_ATTEMPT = insert(cast(Table, ContactAttempt.__table__))
 
 
 class Contacts(Interface):
@@ -148,8 +150,10 @@ class Dispatcher:
 
     def _accepted(self, message: OutboxMessage, channel: str, provider_id: str) -> None:
         self._attempt(message, channel, "accepted", provider_id=provider_id)
-        self._finish(message, "sent", status=MessageStatus.sent, sent_at=self.now,
-                     attempts=message.attempts + 1, last_error="")
+        if mark_sent(self.session, message.id, self.worker, self.now):
+            self._commit("sent")
+        else:
+            self._lost(message)
 
     def _retry(self, message: OutboxMessage, channel: str, reason: str) -> None:
         attempts = message.attempts + 1
@@ -174,10 +178,10 @@ class Dispatcher:
 
     def _attempt(self, message: OutboxMessage, channel: str, outcome: str, *, provider_id: str | None = None,
                  detail: str = "") -> None:
-        self.session.execute(insert(ContactAttempt).values(  # Core: one attempt per send, no unit of work
-            message_id=message.id, invitation_id=message.invitation_id, at=self.now, channel=channel,
-            outcome=outcome, provider_id=provider_id, detail=detail[:200],
-        ))
+        self.session.connection().execute(LOG_ATTEMPT, {  # Core, built once: no unit of work per send
+            "message_id": message.id, "invitation_id": message.invitation_id, "at": self.now,
+            "channel": channel, "outcome": outcome, "provider_id": provider_id, "detail": detail[:200],
+        })
 
     def _finish(self, message: OutboxMessage, counter: str, **values: object) -> None:
         """Conclude the claim and commit; the commit follows the transport's answer, never precedes it."""
