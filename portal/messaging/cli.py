@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import signal
 import threading
+from collections.abc import Callable
 from types import FrameType
 
 import click
@@ -30,12 +31,14 @@ def build_transports(settings: Settings) -> dict[str, Transport]:
     return transports
 
 
-def dispatch_due(now: dt.datetime, limit: int | None = None) -> Report:
+def dispatch_due(
+    now: dt.datetime, limit: int | None = None, stopping: Callable[[], bool] = lambda: False
+) -> Report:
     """Send what is due at `now` through the configured transports."""
     settings = registry.settings()
     dispatcher = Dispatcher(
         session=db.session, contacts=contact_book(), transports=build_transports(settings),
-        settings=settings, protocol=registry.protocol(), now=now, worker=worker_id(),
+        settings=settings, protocol=registry.protocol(), now=now, worker=worker_id(), stopping=stopping,
     )
     return dispatcher.run(limit)
 
@@ -67,9 +70,10 @@ def worker_command(interval: float) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    click.echo("worker running; SIGTERM or Ctrl-C stops it", err=True)
     while not stop.is_set():
         try:
-            report = dispatch_due(dt.datetime.now(dt.UTC))
+            report = dispatch_due(dt.datetime.now(dt.UTC), stopping=stop.is_set)
         except OperationalError:
             click.echo("database unreachable; trying again shortly", err=True)
             report = Report()

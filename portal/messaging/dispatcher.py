@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol as Interface
 from typing import cast
@@ -61,6 +61,7 @@ class Dispatcher:
     now: dt.datetime
     worker: str
     report: Report = field(default_factory=Report)
+    stopping: Callable[[], bool] = lambda: False  # asked to stop: hand back the rest of the batch
 
     def run(self, limit: int | None = None, batch: int = BATCH) -> Report:
         """Send everything due at `now` (at most `limit` claims), then return."""
@@ -72,8 +73,13 @@ class Dispatcher:
                 if not ids:
                     break
                 for message in self._load(ids):
-                    self.handle(message)
+                    if self.stopping():
+                        self._release(message)
+                    else:
+                        self.handle(message)
                 handled += len(ids)
+                if self.stopping():
+                    break
         finally:
             for transport in self.transports.values():
                 transport.close()
@@ -97,6 +103,11 @@ class Dispatcher:
             self._replan(message)
         else:
             self._send(message)
+
+    def _release(self, message: OutboxMessage) -> None:
+        """Give an unhandled claim back at once rather than when its lease runs out."""
+        if conclude(self.session, message.id, self.worker, status=MessageStatus.pending, claimed_by=None):
+            self.session.commit()
 
     def _replan(self, message: OutboxMessage) -> None:
         """Release the message, then let planning move it (and its siblings) to the new window."""
