@@ -130,8 +130,8 @@ def _sequence_left(families: list[list[Row]]) -> Iterable[Problem]:
             )
         ) or 0
         for row in firsts[left:]:
-            yield Problem(row.line, "arm", f"empty, but the allocation sequence for {site} has no place left "
-                                            "(ask the data manager to generate one)")
+            yield Problem(row.line, "arm", f"the portal cannot allocate: no place is left in the allocation "
+                                            f"sequence for {site} (ask the data manager to generate one)")
 
 
 def import_batch(data: bytes, *, actor: str, now: dt.datetime) -> list[Enrolled]:

@@ -158,3 +158,16 @@ def test_alerts_are_listed_and_resolved_with_an_audit_entry(
     assert _actions(app)[-1] == "alert_resolved"
     elsewhere = staff("coordinator", email="other@staff.example", sites=["lillehammer"])
     assert family.family not in elsewhere.client.get("/staff/alerts").text
+
+
+def test_a_family_is_found_by_a_typed_pseudonym_and_a_typo_is_explained(
+    app: Flask, clock: Clock, staff: StaffFactory
+) -> None:
+    family = enrol_family(app, now=clock.now)
+    coordinator = staff("coordinator")
+    typed = family.family.lower()
+    found = coordinator.client.get(f"/staff/families?pseudonym={typed}")
+    assert found.headers["Location"] == f"/staff/families/{family.family}"
+    wrong = family.family[:-1] + ("0" if family.family[-1] != "0" else "1")
+    missing = coordinator.client.get(f"/staff/families?pseudonym={wrong}", follow_redirects=True)
+    assert "No family" in missing.text and "last character catches most typos" in missing.text

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from portal import registry
 from portal.contacts import contact_book
 from portal.db import db
+from portal.families.models import Family
 from portal.families.pseudonyms import normalise
 from portal.staff import access, allocation, casework, scope
 from portal.staff.access import roles
@@ -19,8 +20,13 @@ from portal.staff.blueprint import staff
 @roles("admin", "coordinator")
 def find_family() -> WerkzeugResponse:
     wanted = normalise(request.args.get("pseudonym", ""))
-    family = scope.family_or_404(db.session, access.current_user(), wanted)
-    return redirect(url_for("staff.family", pseudonym=family.pseudonym))
+    found = db.session.scalars(
+        scope.families_in_scope(access.current_user()).where(Family.pseudonym == wanted)
+    ).first()
+    if found is None:
+        flash(f"No family {wanted} at your sites. Check the code: the last character catches most typos.")
+        return redirect(url_for("staff.dashboard"))
+    return redirect(url_for("staff.family", pseudonym=found.pseudonym))
 
 
 @staff.get("/families/<pseudonym>")
