@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
-WORKERS = 3
+WORKERS = 2
 CONNECTIONS = 32
 GOAL = "≥ 1,500 req/s and portal/bare ratio ≥ 0.5 (GET and POST, SQLite and PostgreSQL, 32 connections)"
 KEYS = {name: base64.b64encode(name.encode().ljust(32, b"k")).decode() for name in (

@@ -30,10 +30,10 @@ class Phone:
         context.on("request", lambda request: self.requests.append(request.url))
         return context.new_page()
 
-    def shot(self, page: Any, step: str) -> None:
+    def shot(self, page: Any, step: str, full_page: bool = True) -> None:
         self.shots += 1
         path = self.artifacts / f"{self.name}-{self.shots:02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
 
     def foreign_requests(self) -> list[str]:
         return [url for url in self.requests if not url.startswith(self.origin + "/")]

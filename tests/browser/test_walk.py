@@ -99,6 +99,7 @@ def test_readable_at_320_px_and_200_percent_text(app: Flask, clock: Clock, brows
     press(page)
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     phone.shot(page, "q1-zoom200")
+    phone.shot(page, "q1-zoom200-first-screen", full_page=False)
     assert not overflows_sideways(page)
     assert small_targets(page) == []
     page.context.close()
