@@ -27,7 +27,7 @@ from tests.conftest import TEST_KEYS
 from tests.messaging.journey import oslo
 from tests.messaging.servers import Mailbox
 from tests.support.builders import enrol_family
-from tests.support.databases import PostgresFactory
+from tests.support.databases import PostgresFactory, SQLiteFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(ROOT / ".venv" / "bin" / "flask")
@@ -36,8 +36,8 @@ FAMILIES = 50
 NOW = oslo(2026, 9, 1, 12, 0)
 
 
-def _seed(environ: dict[str, str], instance: Path) -> None:
-    """Fifty families, then 10,000 messages due now (200 per baseline invitation)."""
+def _seed(environ: dict[str, str], instance: Path, messages: int = MESSAGES) -> None:
+    """Fifty families, then `messages` messages due now (spread over the baseline invitations)."""
     app = create_app({"environ": environ, "instance_path": instance})
     for number in range(FAMILIES):
         person = ("mother", "nb", f"Parent {number}", None, f"parent{number}@test.example")
@@ -50,7 +50,7 @@ def _seed(environ: dict[str, str], instance: Path) -> None:
             {"invitation_id": invitation, "kind": "reminder", "sequence": n,
              "idempotency_key": f"inv{invitation}-r{n}", "due_at": NOW, "next_attempt_at": NOW,
              "status": "pending", "attempts": 0, "created_at": NOW, "last_error": ""}
-            for invitation in baseline for n in range(MESSAGES // FAMILIES)
+            for invitation in baseline for n in range(messages // FAMILIES)
         ]
         session.execute(insert(OutboxMessage), rows)
         session.commit()
@@ -116,3 +116,21 @@ def test_four_dispatchers_send_each_message_once_even_when_one_is_killed_mid_bat
     assert outcomes == Counter({"accepted": MESSAGES})
     delivered = Counter(mail.message_id for mail in mailbox.mails)
     assert len(delivered) == MESSAGES and set(delivered.values()) == {1}  # none lost, none twice
+
+
+def test_dispatchers_in_several_processes_share_one_sqlite_outbox(
+    sqlite_factory: SQLiteFactory, mail: tuple[Mailbox, int], tmp_path: Path
+) -> None:
+    """SQLite has no SKIP LOCKED: the conditional UPDATE claims, one writer at a time."""
+    mailbox, port = mail
+    environ = {"PORTAL_ENV": "test", "PORTAL_DATABASE_URL": sqlite_factory.new("dispatch"), **TEST_KEYS,
+               "PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(port)}
+    instance = tmp_path / "instance"
+    _seed(environ, instance, messages=1_000)
+    dispatchers = [_dispatch(environ, instance, NOW) for _ in range(3)]
+    for dispatcher in dispatchers:
+        _out, err = dispatcher.communicate(timeout=300)
+        assert dispatcher.returncode == 0, err.decode()
+    statuses, outcomes = _counts(environ, instance)
+    assert statuses == Counter({"sent": 1_000}) and outcomes == Counter({"accepted": 1_000})
+    assert sorted(Counter(m.message_id for m in mailbox.mails).values()) == [1] * 1_000
