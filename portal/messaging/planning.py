@@ -21,9 +21,6 @@ from portal.messaging.quiet import next_allowed
 from portal.protocol.model import Protocol, Wave
 from portal.protocol.schedule import local_date, local_midnight
 
-# may still change: a re-plan moves or cancels these; the others are history
-UNSENT = (MessageStatus.pending, MessageStatus.sending)
-
 
 @dataclass(frozen=True, slots=True)
 class PlannedMessage:
