@@ -88,7 +88,7 @@ def _invitation_of(path: str) -> Invitation | None:
         if len(parts) == 2 and parts[0] == "s":
             return service.find_usable(db.session, registry.settings().link_key, parts[1], registry.now())
         if parts[0] == "q":
-            return current_invitation()[1]
+            return current_invitation(allow_completed=True)[1]
     except service.LinkUnusable:
         g.pop("locale", None)
     return None

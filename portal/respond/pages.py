@@ -115,8 +115,9 @@ def _next_url(number: int, total: int, go: str | None) -> str:
 
 def _support() -> tuple[str, str] | None:
     """The study's support text, once, on the page after an answer that asked for it."""
-    if not session.pop(SUPPORT, False):
+    if SUPPORT not in session:  # a pop of a missing key would still rewrite the cookie
         return None
+    session.pop(SUPPORT)
     return study_text(registry.protocol().support_text)
 
 

@@ -60,7 +60,7 @@ def test_the_switch_never_sends_a_parent_to_another_site(parent: Parent) -> None
 def test_items_only_in_published_languages_and_the_parent_is_told(parent: Parent) -> None:
     parent.start()
     html = parent.client.get("/q/1").text
-    assert '<h1 lang="en">WHO-Five' in html
+    assert '<h1 lang="en" dir="ltr">WHO-Five' in html
     assert "finnes ikke i en publisert versjon på ditt språk" in html
     assert "Mest av tiden" not in html  # never our own translation of an item
 

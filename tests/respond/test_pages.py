@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, render_template
+from flask import Flask, render_template_string
 from sqlalchemy import select
 
 from portal.db import db
@@ -113,5 +113,7 @@ def test_numbers_dates_and_text_are_checked_with_words(app: Flask) -> None:
         assert answers["ok"] == 1
         good, none = forms.parse(items, {"age": "42,0", "day": "2026-03-31", "note": "fine", "ok": ""})
         assert none == {} and good == {"age": 42, "day": "2026-03-31", "note": "fine", "ok": None}
-        html = render_template("respond/_item.html", item=items[0], lang="en", errors=errors, answers=answers)
+        html = render_template_string(
+            '{% from "respond/_item.html" import item_block with context %}'
+            "{{ item_block(item, 'en', answers, errors) }}", item=items[0], errors=errors, answers=answers)
     assert 'aria-describedby="age-error"' in html and 'value="12"' in html and 'inputmode="decimal"' in html
