@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from portal.config import Settings
 from portal.contacts import ContactDetails
+from portal.contacts.crypto import KeystoreError
 from portal.families.models import Alert, Invitation, Respondent
 from portal.messaging import texts
 from portal.messaging.claims import claim, conclude, mark_sent
@@ -120,7 +121,12 @@ class Dispatcher:
 
     def _send(self, message: OutboxMessage) -> None:
         respondent = message.invitation.respondent
-        channel, address = self._route(self.contacts.get(respondent.pseudonym))
+        try:
+            details = self.contacts.get(respondent.pseudonym)
+        except KeystoreError:
+            self._failed(message, "none", "contact details do not open (is the keystore key set right?)")
+            return
+        channel, address = self._route(details)
         if address is None:
             self._failed(message, channel, "no phone number or e-mail address to reach this respondent")
             return

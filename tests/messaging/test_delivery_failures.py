@@ -154,3 +154,24 @@ def test_the_pacer_spaces_sends_evenly_to_the_configured_rate() -> None:
         pacer.wait()
     assert slept == [0.25, 0.25, 0.25, 0.25]
     assert Pacer(rate=0).interval == 0
+
+
+def test_contact_details_that_do_not_open_fail_that_message_and_the_batch_goes_on(
+    app: Flask, runner: FlaskCliRunner, mailbox: Mailbox
+) -> None:
+    from portal.contacts.models import Contact
+
+    first = enrol_family(app, now=ENROLLED_AT.astimezone(dt.UTC), people=[MAIL_ONLY])
+    second = enrol_family(app, now=ENROLLED_AT.astimezone(dt.UTC),
+                          people=[("father", "en", "Ola Testesen", None, "ola@test.example")])
+    with app.app_context():
+        rows = {c.respondent_pseudonym: c for c in db.session.scalars(select(Contact))}
+        # a sealed value moved to another row does not open
+        rows[first.respondents[0]].email_sealed = rows[second.respondents[0]].email_sealed
+        db.session.commit()
+    output = runner.invoke(args=["dispatch", "--now", ENROLLED_AT.isoformat()]).output
+    assert output.startswith("sent 1, retried 0, failed 1,")
+    assert [m.to for m in mailbox.mails] == [["ola@test.example"]]
+    with app.app_context():
+        assert db.session.scalars(select(Alert.detail)).one().endswith("contact details do not open "
+                                                                        "(is the keystore key set right?)")
