@@ -23,8 +23,8 @@ csrf = CSRFProtect()
 BLUEPRINTS = (
     "portal.health:health",
     "portal.respond.views:respond",
-    "portal.exports.views:analysis",
     "portal.staff.views:staff",
+    "portal.exports.views:analysis",
     "portal.messaging.receipts:messaging",
 )
 COMMANDS = (
@@ -35,6 +35,10 @@ COMMANDS = (
     "portal.staff.cli_admin:allocation_cli",
     "portal.staff.cli_admin:schedule_cli",
     "portal.demo:demo_command",
+    "portal.contacts.cli:keys_cli",
+    "portal.cli:audit_cli",
+    "portal.backup:backup_command",
+    "portal.backup:restore_command",
     "portal.exports.cli:export_command",
     "portal.exports.cli:blinding_cli",
     "portal.messaging.cli:dispatch_command",
