@@ -12,6 +12,7 @@ from portal.audit import record
 from portal.families import replan
 from portal.families.enrolment import AgeRule
 from portal.families.models import Respondent
+from portal.messaging.planning import plan_invitations
 
 
 def age_rule() -> AgeRule:
@@ -29,6 +30,10 @@ def apply_all(session: Session, *, actor: str, now: dt.datetime) -> list[replan.
     for item in found:
         respondent = session.scalars(select(Respondent).filter_by(pseudonym=item.respondent)).one()
         replan.apply(session, respondent, item.changes, key)
+        session.flush()
+        # Messages follow the new windows in the same transaction: added waves get theirs,
+        # moved ones are re-timed, and nothing already sent is touched.
+        plan_invitations(session, registry.protocol(), respondent.invitations, now)
         record(session, now=now, actor=actor, action="schedule_replanned", subject=item.respondent,
                changes={c.wave: c.kind for c in item.changes})
     return found

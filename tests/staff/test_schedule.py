@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from portal import create_app
 from portal.config import PROJECT_ROOT
-from portal.db import Stores
+from portal.db import Stores, db
+from portal.messaging.models import OutboxMessage
 from portal.protocol.model import Wave
 from portal.protocol.replan import WavePlan, compare
 from portal.protocol.schedule import plan_wave
@@ -101,6 +103,10 @@ def test_a_changed_protocol_re_plans_only_what_has_not_begun(
         after = family_by_pseudonym(enrolled.family).respondents[0].invitations
         assert [i.wave for i in after] == ["T0", "T1", "T2", "T3", "T5"]
         assert after[-1].token_hash is not None  # the new wave has a working link
+        planned = db.session.scalars(
+            select(OutboxMessage.kind).filter_by(invitation_id=after[-1].id, status="pending")
+        ).all()
+        assert "invitation" in planned  # and its messages are planned with it
     assert "0 respondents" in runner.invoke(args=["schedule", "replan", "--dry-run", *now]).output
 
 
