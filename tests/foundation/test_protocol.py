@@ -93,3 +93,9 @@ def test_windows_open_and_close_at_local_midnight_across_daylight_saving(protoco
     assert waves["T2"].opens_at.astimezone(OSLO).utcoffset() == dt.timedelta(hours=1)
     assert waves["T2"].closes_at.astimezone(OSLO).utcoffset() == dt.timedelta(hours=2)
     assert waves["T2"].due_date == dt.date(2027, 3, 20)
+
+
+def test_every_parent_language_has_its_own_help_and_support_line(protocol) -> None:  # type: ignore[no-untyped-def]
+    for texts in (protocol.help_text, protocol.support_text):
+        assert set(texts) == set(protocol.languages)
+    assert "113" in protocol.support_text["ar"] and "116 123" in protocol.support_text["so"]
