@@ -2,60 +2,13 @@
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def module_file(name: str) -> Path | None:
-    base = ROOT.joinpath(*name.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.exists():
-            return candidate
-    return None
-
-
-def imported_by(name: str, path: Path) -> set[str]:
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*parts, base] if base else parts)
-            found |= {base, *(f"{base}.{alias.name}" for alias in node.names)}
-    # importing a.b.c runs a/__init__.py and a/b/__init__.py first
-    parents = {".".join(n.split(".")[:i]) for n in found for i in range(1, n.count(".") + 1)}
-    return {n for n in found | parents if n.startswith("portal")}
-
-
-def reach(start: str) -> dict[str, list[str]]:
-    paths, todo = {start: [start]}, [start]
-    while todo:
-        current = todo.pop()
-        path = module_file(current)
-        if path is None:
-            continue
-        for name in imported_by(current, path):
-            if name not in paths and module_file(name) is not None:
-                paths[name] = [*paths[current], name]
-                todo.append(name)
-    return paths
+from tests.support.import_graph import keystore_crossings, modules_under, reach
 
 
 def test_no_export_module_reaches_the_keystore() -> None:
-    modules = [".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-               for p in (ROOT / "portal" / "exports").glob("*.py")]
+    modules = modules_under("portal.exports")
     assert "portal.exports.views" in modules and "portal.exports.cli" in modules
-    crossings = [
-        " -> ".join(path) for module in modules for target, path in reach(module).items()
-        if target == "portal.contacts" or target.startswith("portal.contacts.")
-    ]
-    assert crossings == []
+    assert keystore_crossings("portal.exports") == []
 
 
 def test_the_walk_sees_real_edges() -> None:
