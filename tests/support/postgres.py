@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 BIN = Path(os.environ.get("PORTAL_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -34,6 +35,9 @@ class Cluster:
                           "--encoding=UTF8", "--locale=C.UTF-8", "-N"]),
             check=True, capture_output=True,
         )
+        self._serve()
+
+    def _serve(self) -> None:
         options = f"-c listen_addresses='' -c unix_socket_directories={self.dir} -c fsync=off " \
                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         subprocess.run(
@@ -41,6 +45,13 @@ class Cluster:
                           str(self.dir / "log"), "start"]),
             check=True, capture_output=True,
         )
+
+    def restart(self, down_for: float = 0.0) -> None:
+        """Stop the server (fast: open connections are cut), stay down `down_for` seconds, start again."""
+        subprocess.run(_as_postgres([str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]),
+                       check=True, capture_output=True)
+        time.sleep(down_for)
+        self._serve()
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{self.user}@/{database}?host={self.dir}"
