@@ -10,9 +10,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, render_template
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -99,6 +100,8 @@ class Database:
     def init_app(self, app: Flask, database_url: str, keystore_url: str) -> None:
         app.extensions["portal.db"] = open_stores(database_url, keystore_url)
         app.teardown_appcontext(self._close)
+        for unreachable in (OperationalError, InterfaceError):
+            app.register_error_handler(unreachable, _unavailable)
 
     @property
     def stores(self) -> Stores:
@@ -131,6 +134,18 @@ class Database:
             session = g.pop(name, None)
             if session is not None:
                 session.close()
+
+
+def _unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
+    """The database is out of reach (a restart, a failover, a lock held too long): a neutral 503 page.
+
+    The request's transaction is lost whole, so nothing is half-saved; the pool reconnects
+    (pool_pre_ping) once the database is back, without restarting the app.
+    """
+    current_app.logger.warning("database unavailable: %s", type(error.__cause__ or error).__name__)
+    protocol = current_app.extensions["portal.protocol"]
+    name = protocol.public_name.get(protocol.default_language) or next(iter(protocol.public_name.values()))
+    return render_template("unavailable.html", public_name=name), 503, {"Retry-After": "30"}
 
 
 db = Database()
