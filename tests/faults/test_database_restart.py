@@ -1,0 +1,115 @@
+"""PostgreSQL restarted under gunicorn while a parent keeps loading and saving a page.
+
+During the outage every request fails cleanly (503, no traceback, nothing half-saved); once the
+database is back every request succeeds again, without restarting gunicorn.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from portal import create_app
+from tests.faults.conftest import enrol_today, served_environ, stored_answers
+from tests.faults.served import Gunicorn
+from tests.faults.walker import Parent, csrf
+from tests.support import postgres
+from tests.support.databases import PostgresFactory
+
+
+@dataclass(frozen=True)
+class Seen:
+    started: float
+    what: str
+    status: int
+    body: str
+
+
+@pytest.fixture
+def restartable(own_cluster: postgres.Cluster, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, str]]]:
+    factory = PostgresFactory(own_cluster.url)
+    environ = served_environ(factory.new("restart"), tmp_path / "served")
+    factory.close()
+    app = create_app({"environ": environ})
+    yield app, environ
+    app.extensions["portal.db"].dispose()
+
+
+class Traffic:
+    """A parent's phone in a loop: load page 1, save it, ask /healthz; each answer kept with its start."""
+
+    def __init__(self, parent: Parent, probe: Parent) -> None:
+        self.parent, self.probe = parent, probe
+        self.seen: list[Seen] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        form: dict[str, str] = {}
+        while not self.stop.is_set():
+            page = self._note("page", self.parent, "GET", "/q/1")
+            if page.status == 200:
+                form = {"csrf_token": csrf(page.body), "go": "next", "who5_1": "4"}
+            if form:
+                self._note("save", self.parent, "POST", "/q/1", form)
+            self._note("healthz", self.probe, "GET", "/healthz")
+            time.sleep(0.02)
+
+    def _note(self, what: str, client: Parent, method: str, path: str,
+              form: dict[str, str] | None = None) -> Seen:
+        started = time.monotonic()
+        answer = client.request(method, path, form)
+        seen = Seen(started, what, answer.status, answer.body)
+        self.seen.append(seen)
+        return seen
+
+    def __enter__(self) -> Traffic:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=60)
+
+
+def test_requests_fail_cleanly_while_the_database_restarts_and_all_succeed_after(
+    restartable: tuple[Flask, dict[str, str]], own_cluster: postgres.Cluster
+) -> None:
+    app, environ = restartable
+    [token] = enrol_today(app, 1)
+    with Gunicorn(environ) as server:
+        parent, probe = Parent(server.url, token), Parent(server.url, token)
+        parent.start()
+        with Traffic(parent, probe) as traffic:
+            time.sleep(1.0)
+            went_down = time.monotonic()
+            own_cluster.restart(down_for=2.0)
+            came_back = time.monotonic()
+            time.sleep(2.0)
+        parent.close()
+        probe.close()
+        logged = server.logged()
+
+    before = [s for s in traffic.seen if s.started < went_down]
+    outage = [s for s in traffic.seen if went_down <= s.started < came_back]
+    after = [s for s in traffic.seen if s.started >= came_back]
+    assert before and outage and after
+    assert {s.status for s in before} <= {200, 302}
+    assert {s.status for s in outage} <= {200, 302, 503}, sorted({(s.what, s.status) for s in outage})
+    assert any(s.status == 503 for s in outage)  # the outage was seen, and said so
+    assert not [s for s in traffic.seen if "Traceback" in s.body or "sqlalchemy" in s.body.lower()]
+    assert {s.status for s in after} <= {200, 302}, sorted({(s.what, s.status) for s in after})
+    assert {s.what for s in after} == {"page", "save", "healthz"}
+    # one page saved again and again: its one answer and its four empty items, nothing half-written
+    assert stored_answers(app) == {"who5_1": 4, **{f"who5_{n}": None for n in range(2, 6)}}
+    unavailable = [s for s in outage if s.status == 503 and s.what != "healthz"]
+    # the neutral page, in the parent's language (nb): the study's public name and "try again"
+    assert unavailable and all("<h1>Familiestudien</h1>" in s.body and "prøv igjen" in s.body
+                               for s in unavailable)
+    assert "Traceback" not in logged and "database unavailable: OperationalError" in logged
