@@ -16,8 +16,8 @@ import pytest
 from flask import Flask
 
 from portal import create_app
-from tests.faults.conftest import enrol_today, served_environ, stored_answers
 from tests.faults.served import Gunicorn
+from tests.faults.store import enrol_today, served_environ, stored_answers
 from tests.faults.walker import Parent, csrf
 from tests.support import postgres
 from tests.support.databases import PostgresFactory

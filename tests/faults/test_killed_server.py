@@ -11,8 +11,8 @@ import time
 import pytest
 from flask import Flask
 
-from tests.faults.conftest import completions, enrol_today, invitations, stored_answers
 from tests.faults.served import Gunicorn
+from tests.faults.store import completions, enrol_today, invitations, stored_answers
 from tests.faults.walker import Parent
 
 pytestmark = pytest.mark.databases

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
@@ -139,3 +140,26 @@ def csrf(html: str) -> str:
     if match is None:
         raise UnexpectedAnswer("no form on the page")
     return match.group(1)
+
+
+def wave(base_url: str, tokens: list[str], timeout: float = 120.0) -> tuple[list[Parent], list[str]]:
+    """Every parent walks the whole wave at the same moment, one thread each: (parents, what went wrong)."""
+    parents = [Parent(base_url, token, timeout=timeout) for token in tokens]
+    barrier = threading.Barrier(len(parents))
+    problems: list[str] = []
+
+    def one(parent: Parent) -> None:
+        barrier.wait()
+        try:
+            parent.walk()
+        except (UnexpectedAnswer, OSError, http.client.HTTPException) as error:
+            problems.append(f"{type(error).__name__}: {str(error)[:200]}")
+        finally:
+            parent.close()
+
+    threads = [threading.Thread(target=one, args=(parent,)) for parent in parents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return parents, problems
