@@ -158,6 +158,9 @@ def run(quick: bool = False) -> dict[str, Any]:
     return {
         "scenario": "export", "families": list(sizes), "waves": 5, "instruments": 6, "figures": figures,
         "summary": summary,
+        # only the full size can tell (linearity is read from the two sizes by a person, not judged here)
+        "met": all(big[f]["seconds"] < 30 and big[f]["peak_mb"] < 1024 for f in ("sav", "parquet"))
+        if sizes[1] >= 10_000 else None,
         "goal": "10,000 families x 5 waves x 6 instruments wide to .sav and .parquet: "
                 "< 30 s and < 1 GB each, linear in families",
     }

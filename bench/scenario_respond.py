@@ -238,5 +238,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         f"(bare {r[f'bare_{method}']['rps']:.0f}, ratio {r[f'ratio_{method}']})"
         for r in results for method in ("get", "post")
     )
-    return {"scenario": "respond", "summary": summary, "goal": GOAL, "results": results,
+    met = all(r[f"portal_{m}"]["rps"] >= 1_500 and r[f"ratio_{m}"] >= 0.5
+              for r in results for m in ("get", "post"))
+    return {"scenario": "respond", "summary": summary, "goal": GOAL, "met": met, "results": results,
             "workers": WORKERS, "connections": CONNECTIONS, "seconds": seconds, "cpus": os.cpu_count()}
