@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, current_app, g, render_template
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -132,8 +132,14 @@ class Database:
     def _close(_error: BaseException | None) -> None:
         for name in ("db_session", "keystore_session"):
             session = g.pop(name, None)
-            if session is not None:
+            if session is None:
+                continue
+            try:
                 session.close()
+            except SQLAlchemyError:
+                # The server cut the connection after the answer was made (a restart): the ROLLBACK
+                # that close() sends fails. Drop the connection instead of failing a finished request.
+                session.invalidate()
 
 
 def _unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
