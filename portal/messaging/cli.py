@@ -53,7 +53,13 @@ def dispatch_command(now: dt.datetime | None, limit: int | None) -> None:
 
     Safe to run from cron on several machines at once: each message is claimed by one dispatcher.
     """
-    report = dispatch_due(current_time(now), limit)
+    try:
+        report = dispatch_due(current_time(now), limit)
+    except OperationalError:
+        # cron mails whatever we print: one line, not a traceback; a claim already taken is
+        # released when its lease runs out, so the next run sends what this one could not
+        raise click.ClickException("the database is unreachable; try again later (the next run "
+                                   "sends what is due)") from None
     click.echo(report.line())
 
 
