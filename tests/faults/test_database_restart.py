@@ -31,11 +31,15 @@ class Seen:
     body: str
 
 
+@pytest.fixture(scope="module")
+def factory(own_cluster: postgres.Cluster) -> PostgresFactory:
+    return PostgresFactory(own_cluster.url)
+
+
 @pytest.fixture
-def restartable(own_cluster: postgres.Cluster, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, str]]]:
-    factory = PostgresFactory(own_cluster.url)
+def restartable(factory: PostgresFactory, tmp_path: Path) -> Iterator[tuple[Flask, dict[str, str]]]:
     environ = served_environ(factory.new("restart"), tmp_path / "served")
-    factory.close()
+    factory.close()  # no pooled admin connection left to be cut by the restart
     app = create_app({"environ": environ})
     yield app, environ
     app.extensions["portal.db"].dispose()
@@ -113,3 +117,24 @@ def test_requests_fail_cleanly_while_the_database_restarts_and_all_succeed_after
     assert unavailable and all("<h1>Familiestudien</h1>" in s.body and "prøv igjen" in s.body
                                for s in unavailable)
     assert "Traceback" not in logged and "database unavailable: OperationalError" in logged
+
+
+def test_a_dispatch_run_while_the_database_is_down_says_so_in_one_line_and_the_next_run_works(
+    restartable: tuple[Flask, dict[str, str]], own_cluster: postgres.Cluster
+) -> None:
+    """Cron mails what a run prints: a sentence, not a traceback; the next run goes on as usual."""
+    app, _environ = restartable
+    runner = app.test_cli_runner()
+    socket = own_cluster.dir / ".s.PGSQL.5432"
+    restarting = threading.Thread(target=own_cluster.restart, kwargs={"down_for": 2.0})
+    restarting.start()
+    deadline = time.monotonic() + 20
+    while socket.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    during = runner.invoke(args=["dispatch"])
+    restarting.join()
+    after = runner.invoke(args=["dispatch"])
+    assert during.exit_code == 1, during.output
+    assert during.output.strip() == "Error: the database is unreachable; try again later " \
+                                    "(the next run sends what is due)"
+    assert after.exit_code == 0 and after.output.startswith("sent 0, "), after.output
