@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from tests.faults.store import enrol_today, served_environ, stored_answers
 from tests.faults.walker import Parent, csrf
 from tests.support import postgres
 from tests.support.databases import PostgresFactory
+
+PARENTS = 4  # several at once, so that some requests are mid-flight when the connections are cut
 
 
 @dataclass(frozen=True)
@@ -86,31 +89,35 @@ def test_requests_fail_cleanly_while_the_database_restarts_and_all_succeed_after
     restartable: tuple[Flask, dict[str, str]], own_cluster: postgres.Cluster
 ) -> None:
     app, environ = restartable
-    [token] = enrol_today(app, 1)
-    with Gunicorn(environ) as server:
-        parent, probe = Parent(server.url, token), Parent(server.url, token)
-        parent.start()
-        with Traffic(parent, probe) as traffic:
-            time.sleep(1.0)
-            went_down = time.monotonic()
-            own_cluster.restart(down_for=2.0)
-            came_back = time.monotonic()
-            time.sleep(2.0)
-        parent.close()
-        probe.close()
+    tokens = enrol_today(app, PARENTS)
+    with Gunicorn(environ) as server, ExitStack() as stack:
+        phones = [(Parent(server.url, token), Parent(server.url, token)) for token in tokens]
+        for parent, _probe in phones:
+            parent.start()
+        loops = [stack.enter_context(Traffic(parent, probe)) for parent, probe in phones]
+        time.sleep(1.0)
+        went_down = time.monotonic()
+        own_cluster.restart(down_for=2.0)
+        came_back = time.monotonic()
+        time.sleep(2.0)
+        stack.close()
+        for parent, probe in phones:
+            parent.close()
+            probe.close()
         logged = server.logged()
 
-    before = [s for s in traffic.seen if s.started < went_down]
-    outage = [s for s in traffic.seen if went_down <= s.started < came_back]
-    after = [s for s in traffic.seen if s.started >= came_back]
+    seen = [s for loop in loops for s in loop.seen]
+    before = [s for s in seen if s.started < went_down]
+    outage = [s for s in seen if went_down <= s.started < came_back]
+    after = [s for s in seen if s.started >= came_back]
     assert before and outage and after
     assert {s.status for s in before} <= {200, 302}
     assert {s.status for s in outage} <= {200, 302, 503}, sorted({(s.what, s.status) for s in outage})
     assert any(s.status == 503 for s in outage)  # the outage was seen, and said so
-    assert not [s for s in traffic.seen if "Traceback" in s.body or "sqlalchemy" in s.body.lower()]
+    assert not [s for s in seen if "Traceback" in s.body or "sqlalchemy" in s.body.lower()]
     assert {s.status for s in after} <= {200, 302}, sorted({(s.what, s.status) for s in after})
     assert {s.what for s in after} == {"page", "save", "healthz"}
-    # one page saved again and again: its one answer and its four empty items, nothing half-written
+    # page 1 saved again and again by each parent: one answer, four empty items, nothing half-written
     assert stored_answers(app) == {"who5_1": 4, **{f"who5_{n}": None for n in range(2, 6)}}
     unavailable = [s for s in outage if s.status == 503 and s.what != "healthz"]
     # the neutral page, in the parent's language (nb): the study's public name and "try again"
