@@ -59,7 +59,8 @@ def check_limits(session: Session, email: str, address: str, now: dt.datetime) -
 
 
 def note_attempt(session: Session, email: str, address: str, now: dt.datetime, succeeded: bool) -> None:
-    session.add(LoginAttempt(at=now, email=email, address=address[:64], succeeded=succeeded))
+    # typed text of any length is counted under the column's width (no account has a longer address)
+    session.add(LoginAttempt(at=now, email=email[:254], address=address[:64], succeeded=succeeded))
     session.flush()
 
 
