@@ -15,9 +15,10 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from werkzeug.routing import IntegerConverter
 
 # Per-process memory storage: limits hold per app server. With several servers
 # behind a balancer, point RATELIMIT_STORAGE_URI at a shared store.
@@ -126,6 +127,43 @@ def configure_headers(app: Flask) -> None:
         if request.endpoint != "static":
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+# Input every view can trust -----------------------------------------------------
+
+class DatabaseInt(IntegerConverter):
+    """`<int:...>` in a URL: a number the database's integer columns can hold (PostgreSQL refuses more)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002  (werkzeug's name)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def configure_input_checks(app: Flask) -> None:
+    """Ids in URLs that fit an integer column; no NUL byte in a form, query or path (no person types
+    one, and PostgreSQL cannot store it); no body that was cut at the size limit."""
+    app.url_map.converters["int"] = DatabaseInt
+
+    @app.before_request
+    def _refuse_bad_input() -> None:
+        _refuse_cut_chunked_body(app)
+        if "\x00" in request.path:
+            abort(404)  # no page has such an address; a parent's link with one gets the neutral page
+        values = [*request.args.keys(), *request.args.values()]
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += [*request.form.keys(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            abort(400)
+
+
+def _refuse_cut_chunked_body(app: Flask) -> None:
+    """A chunked body has no length to check up front, and werkzeug silently cuts it at
+    MAX_CONTENT_LENGTH: a body that reaches the limit may have lost its end, so it is refused whole."""
+    limit = app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is not None or limit is None:
+        return
+    if "chunked" in request.headers.get("Transfer-Encoding", "").lower() and len(request.get_data()) >= limit:
+        abort(413)
 
 
 def no_store(response: Any) -> Any:

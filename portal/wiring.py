@@ -13,7 +13,7 @@ from werkzeug.utils import import_string
 from portal.config import ConfigError, Settings, load_settings
 from portal.db import db
 from portal.protocol.loader import ProtocolError, check_instruments, load_protocol
-from portal.security import configure_headers, limiter
+from portal.security import configure_headers, configure_input_checks, limiter
 
 csrf = CSRFProtect()
 
@@ -21,6 +21,7 @@ csrf = CSRFProtect()
 # so importing any part of the portal package never drags in the keystore:
 # the import graph shows that only staff/ and messaging/ reach portal.contacts.
 BLUEPRINTS = (
+    "portal.errors:errors",
     "portal.health:health",
     "portal.respond.views:respond",
     "portal.staff.views:staff",
@@ -81,6 +82,7 @@ def configure_study(app: Flask, settings: Settings) -> None:
 
 
 def configure_security(app: Flask) -> None:
+    configure_input_checks(app)
     csrf.init_app(app)
     limiter.init_app(app)
     configure_headers(app)
