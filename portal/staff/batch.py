@@ -42,10 +42,18 @@ class Enrolled:
 
 
 def decode(data: bytes) -> str:
+    if b"\x00" in data:  # no spreadsheet writes one into a CSV, and PostgreSQL cannot store it
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise BatchRejected([Problem(line, "file", "holds a NUL byte: save the file as CSV UTF-8")])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("cp1252")
+    except UnicodeDecodeError as error:  # five byte values mean nothing in Windows-1252 either
+        problem = f"byte {error.start + 1} is not text: save the file as CSV UTF-8"
+        raise BatchRejected([Problem(1, "file", problem)]) from None
 
 
 def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
@@ -58,9 +66,12 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
         raise BatchRejected([Problem(1, c, "this column is missing from the header") for c in missing])
     reader.fieldnames = names
     rows = []
-    for raw in reader:
-        if any((v or "").strip() for k, v in raw.items() if k is not None):
-            rows.append((reader.line_num, {k: v or "" for k, v in raw.items() if k is not None}))
+    try:
+        for raw in reader:
+            if any((v or "").strip() for k, v in raw.items() if k is not None):
+                rows.append((reader.line_num, {k: v or "" for k, v in raw.items() if k is not None}))
+    except csv.Error as error:  # a cell longer than the csv module allows, or a broken quote
+        raise BatchRejected([Problem(reader.line_num, "file", f"cannot be read as CSV ({error})")]) from None
     return rows
 
 
