@@ -157,6 +157,11 @@ def import_redcap_command(
         )
     except RedcapError as error:
         raise click.ClickException(str(error)) from None
+    except UnicodeDecodeError as error:
+        raise click.ClickException(
+            f"byte {error.start + 1} of {csv_file.name} is not UTF-8: export the data dictionary from REDCap "
+            "again, or save it as 'CSV UTF-8'"
+        ) from None
     for note in result.not_carried:
         click.echo(f"not carried: {note}", err=True)
     if out is None:
