@@ -62,6 +62,8 @@ def load_protocol(path: Path) -> Protocol:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ProtocolError(f"{path}: the study file does not exist") from None
+    except UnicodeDecodeError as error:
+        raise ProtocolError(f"{path}: byte {error.start + 1} is not UTF-8 text; save it as UTF-8") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f"line {mark.line + 1}" if mark else "file"
