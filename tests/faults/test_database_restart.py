@@ -29,6 +29,7 @@ PARENTS = 4  # several at once, so that some requests are mid-flight when the co
 @dataclass(frozen=True)
 class Seen:
     started: float
+    ended: float
     what: str
     status: int
     body: str
@@ -72,7 +73,7 @@ class Traffic:
               form: dict[str, str] | None = None) -> Seen:
         started = time.monotonic()
         answer = client.request(method, path, form)
-        seen = Seen(started, what, answer.status, answer.body)
+        seen = Seen(started, time.monotonic(), what, answer.status, answer.body)
         self.seen.append(seen)
         return seen
 
@@ -107,8 +108,8 @@ def test_requests_fail_cleanly_while_the_database_restarts_and_all_succeed_after
         logged = server.logged()
 
     seen = [s for loop in loops for s in loop.seen]
-    before = [s for s in seen if s.started < went_down]
-    outage = [s for s in seen if went_down <= s.started < came_back]
+    before = [s for s in seen if s.ended < went_down]
+    outage = [s for s in seen if s.ended >= went_down and s.started < came_back]  # in flight or sent then
     after = [s for s in seen if s.started >= came_back]
     assert before and outage and after
     assert {s.status for s in before} <= {200, 302}
