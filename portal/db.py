@@ -10,12 +10,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g, render_template
+from flask import Flask, current_app, g, render_template, request
+from flask import Response as FlaskResponse
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+from werkzeug.exceptions import ServiceUnavailable
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -142,16 +144,24 @@ class Database:
                 session.invalidate()
 
 
-def _unavailable(error: Exception) -> tuple[str, int, dict[str, str]]:
-    """The database is out of reach (a restart, a failover, a lock held too long): a neutral 503 page.
+def _unavailable(error: Exception) -> FlaskResponse:
+    """The database is out of reach (a restart, a failover, a lock held too long): 503, try again.
 
     The request's transaction is lost whole, so nothing is half-saved; the pool reconnects
-    (pool_pre_ping) once the database is back, without restarting the app.
+    (pool_pre_ping) once the database is back, without restarting the app. A parent gets a
+    page that says only "wait and try again" (not "this link cannot be used"); the workspace,
+    the analyst's pages and the gateway's endpoint get the app's own 503 page for them.
     """
     current_app.logger.warning("database unavailable: %s", type(error.__cause__ or error).__name__)
-    protocol = current_app.extensions["portal.protocol"]
-    name = protocol.public_name.get(protocol.default_language) or next(iter(protocol.public_name.values()))
-    return render_template("unavailable.html", public_name=name), 503, {"Retry-After": "30"}
+    if request.blueprint == "respond":
+        protocol = current_app.extensions["portal.protocol"]
+        names = protocol.public_name
+        name = names.get(protocol.default_language) or next(iter(names.values()))
+        answer = current_app.make_response((render_template("unavailable.html", public_name=name), 503))
+    else:
+        answer = current_app.make_response(current_app.handle_http_exception(ServiceUnavailable()))
+    answer.headers["Retry-After"] = "30"
+    return answer
 
 
 db = Database()
