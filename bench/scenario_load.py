@@ -54,6 +54,7 @@ def measure(database_url: str, parents: int) -> dict[str, Any]:
         "p50_ms": round(statistics.median(latencies), 1), "p95_ms": round(percentile(latencies, 0.95), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(max(latencies), 1),
         "errors": len(problems), "error_samples": problems[:5],
+        "resent_on_new_connection": sum(parent.resent for parent in walked),
         "server_errors": sum(1 for entry in log if entry[2] >= 500),
         "invitations_completed": completed, "completed_responses": sum(counts.values()),
         "expected_responses": expected,

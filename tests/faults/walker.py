@@ -35,6 +35,7 @@ class Parent:
     answered: dict[str, str] = field(default_factory=dict)  # every radio item sent, with its code
     log: list[tuple[str, str, int, float]] = field(default_factory=list)  # (method, path, status, seconds)
     connection: http.client.HTTPConnection | None = None
+    resent: int = 0  # requests sent again on a new connection after the old one dropped
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None,
                 close: bool = False) -> Answer:
@@ -46,7 +47,8 @@ class Parent:
         try:
             answer = self._exchange(method, path, body, headers)
         except (OSError, http.client.HTTPException):
-            self.close()  # a dropped keep-alive connection: open a new one once
+            self.close()  # a dropped keep-alive connection: open a new one once, as a browser does
+            self.resent += 1
             answer = self._exchange(method, path, body, headers)
         seconds = time.perf_counter() - started
         if close:
