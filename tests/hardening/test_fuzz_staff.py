@@ -11,7 +11,7 @@ import itertools
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -213,3 +213,33 @@ def test_analyst_export_form(app: Flask, world: World, fields: dict[str, str],
         check(response, before, app, wrote_ok=False)
     else:
         assert response.mimetype == "application/zip"
+
+
+def _post_paths(app: Flask, world: World) -> list[str]:
+    """Every POST route of the workspace and the analyst's pages, with the world's real ids filled in."""
+    with app.app_context():
+        family = family_by_pseudonym(world.family.family)
+        ids = {"pseudonym": world.family.family, "invitation_id": family.respondents[0].invitations[0].id,
+               "alert_id": 1, "user_id": world.coordinator.id}
+    paths = []
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods and rule.rule.startswith(("/staff", "/analysis")):
+            path = rule.rule
+            for name, value in ids.items():
+                path = path.replace(f"<{name}>", str(value)).replace(f"<int:{name}>", str(value))
+            paths.append(path.replace("/respondents/" + world.family.family,
+                                      "/respondents/" + world.family.respondents[0]))
+    return paths
+
+
+@settings(FUZZ, max_examples=10)  # each example posts to every route twice
+@given(pairs=form_pairs(FIELDS))
+def test_staff_posts_without_csrf_are_refused_and_change_nothing(
+    app: Flask, world: World, pairs: list[tuple[str, str]]
+) -> None:
+    before = table_counts(app)
+    for user in (world.coordinator, world.admin):
+        for path in _post_paths(app, world):
+            response = user.client.post(path, data=form(None, *[p for p in pairs if p[0] != "csrf_token"]))
+            assert response.status_code == 400, (path, response.status)
+            check(response, before, app, wrote_ok=False)
