@@ -54,6 +54,16 @@ def add_note(session: Session, family: Family, user: StaffUser, text: str, now: 
     return note
 
 
+def view_contacts(
+    session: Session, family: Family, user: StaffUser, now: dt.datetime
+) -> dict[str, ContactDetails | None]:
+    """A coordinator's look at who a family is: read from the keystore, and audited."""
+    book = contact_book()
+    contacts = {r.pseudonym: book.get(r.pseudonym) for r in family.respondents}
+    record(session, now=now, actor=user.actor, action="contacts_viewed", subject=family.pseudonym)
+    return contacts
+
+
 def contact_details(name: str, phone: str, email: str) -> ContactDetails:
     """Checked and normalised contact details, or a CaseworkError saying which field is wrong."""
     try:

@@ -34,6 +34,16 @@ def test_the_page_shows_each_wave_and_the_contacts_to_a_coordinator(
     assert "Kari Testesen" in page and "+4791111111" in page
     assert page.count('data-wave="') == 5 and "tag-open" in page and "tag-scheduled" in page
     assert "Do not write names" in page
+    assert _actions(app)[-1] == "contacts_viewed"  # who looked at whom is on the record
+
+
+def test_pages_without_contacts_leave_no_contact_view_in_the_audit(
+    app: Flask, clock: Clock, staff: StaffFactory
+) -> None:
+    family = enrol_family(app, now=clock.now)
+    page = staff("admin").client.get(f"/staff/families/{family.family}").text
+    assert family.family in page and "Kari Testesen" not in page
+    assert "contacts_viewed" not in _actions(app)
 
 
 def test_blinded_staff_never_see_the_arm_and_unblinded_staff_do(
@@ -75,7 +85,7 @@ def test_a_note_is_saved_under_the_pseudonym_and_audited(
     assert "Prefers calls after 16:00." in page.text
     empty = coordinator.post(f"{url}/notes", {"text": "  "}, form_at=url, follow=True)
     assert "Write something in the note first." in empty.text
-    assert _actions(app)[-1] == "note_added"
+    assert [a for a in _actions(app) if a != "contacts_viewed"][-1] == "note_added"
 
 
 def test_contact_details_and_language_can_be_changed(app: Flask, clock: Clock, staff: StaffFactory) -> None:

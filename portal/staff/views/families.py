@@ -34,8 +34,10 @@ def find_family() -> WerkzeugResponse:
 def family(pseudonym: str) -> str:
     user = access.current_user()
     found = scope.family_or_404(db.session, user, pseudonym)
-    book = contact_book() if user.role == "coordinator" else None
-    contacts = {r.pseudonym: book.get(r.pseudonym) for r in found.respondents} if book else {}
+    contacts = {}
+    if user.role == "coordinator":
+        contacts = casework.view_contacts(db.session, found, user, registry.now())
+        db.session.commit()
     return render_template(
         "staff/family.html", family=found, contacts=contacts, now=registry.now(),
         notes=casework.notes(db.session, found), sees_arm=user.sees_arm,
