@@ -165,7 +165,3 @@ def _refuse_cut_chunked_body(app: Flask) -> None:
     if "chunked" in request.headers.get("Transfer-Encoding", "").lower() and len(request.get_data()) >= limit:
         abort(413)
 
-
-def no_store(response: Any) -> Any:
-    response.headers["Cache-Control"] = "no-store"
-    return response

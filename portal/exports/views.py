@@ -21,7 +21,6 @@ from portal import registry
 from portal.db import db
 from portal.exports.service import asked_instruments, run_export, zipped
 from portal.exports.spec import FORMATS, LAYOUTS, ExportError, ExportRequest
-from portal.security import no_store
 from portal.staff.access import signed_in_user
 from portal.staff.models import StaffUser
 
@@ -97,4 +96,4 @@ def download() -> Any:
     name = f"{registry.protocol().id}_{export.layout}_{export.format}.zip"
     response = WerkzeugResponse(payload, mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return no_store(response)
+    return response  # Cache-Control: no-store comes with every non-static response (security.py)
