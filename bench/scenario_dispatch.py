@@ -2,7 +2,8 @@
 
 The SMTP server runs in its own process (so it does not share the dispatcher's
 interpreter); the dispatcher is the real one (`portal.messaging.cli.dispatch_due`),
-with its SQLite outbox, keystore lookups, message texts and one SMTP connection per batch.
+with its SQLite outbox, keystore lookups, message texts and its default pool of
+PORTAL_SEND_CONNECTIONS SMTP connections, each reused for the whole run.
 """
 
 from __future__ import annotations

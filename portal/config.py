@@ -77,6 +77,7 @@ class Settings:
     base_url: str
     smtp: SmtpSettings
     sms: SmsSettings | None  # None: no SMS gateway, messages go by e-mail
+    send_connections: int  # messages a dispatcher hands over at once, each on its own connection
 
     @property
     def production(self) -> bool:
@@ -110,6 +111,7 @@ def load_settings(
         base_url=env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         smtp=_smtp_settings(env, mode),
         sms=_sms_settings(env, mode),
+        send_connections=_number(env, "PORTAL_SEND_CONNECTIONS", "4", int, 1, 32),
         **keys,
     )
 

@@ -19,13 +19,15 @@ from portal.contacts import contact_book
 from portal.db import db
 from portal.messaging.claims import worker_id
 from portal.messaging.dispatcher import Dispatcher, Report
+from portal.messaging.pool import SendingPool
 from portal.messaging.sms import WebhookSms
 from portal.messaging.smtp import SmtpTransport
-from portal.messaging.transports import Transport
+from portal.messaging.transports import Pacer, Transport
 
 
-def build_transports(settings: Settings) -> dict[str, Transport]:
-    transports: dict[str, Transport] = {"email": SmtpTransport(settings.smtp)}
+def build_transports(settings: Settings, pacer: Pacer) -> dict[str, Transport]:
+    """One sending thread's transports; the pacer is shared, so the rate limit holds for them all."""
+    transports: dict[str, Transport] = {"email": SmtpTransport(settings.smtp, pacer)}
     if settings.sms is not None:
         transports["sms"] = WebhookSms(settings.sms)
     return transports
@@ -36,8 +38,10 @@ def dispatch_due(
 ) -> Report:
     """Send what is due at `now` through the configured transports."""
     settings = registry.settings()
+    pacer = Pacer(settings.smtp.rate)
     dispatcher = Dispatcher(
-        session=db.session, contacts=contact_book(), transports=build_transports(settings),
+        session=db.session, contacts=contact_book(),
+        pool=SendingPool(lambda: build_transports(settings, pacer), settings.send_connections),
         settings=settings, protocol=registry.protocol(), now=now, worker=worker_id(), stopping=stopping,
     )
     return dispatcher.run(limit)

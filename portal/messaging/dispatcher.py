@@ -1,15 +1,23 @@
 """Send what is due, once: claim a batch, re-check each message, read the contact, send, record.
 
 This is the one place in messaging that opens the keystore, and only at the
-moment of sending. Addresses and texts live in local variables for one send;
-they never reach the outbox, the contact log, a log line or an error text.
+moment of sending: a batch's sealed addresses are read in one query and each is
+opened just before its message goes. Addresses and texts live in local variables
+for one send; they never reach the outbox, the contact log, a log line or an
+error text.
+
+Sends run in a pool of threads (several connections at once); everything that
+touches the database happens here, in the dispatcher's own thread, in message
+order, each outcome committed once the transport has answered.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Collection
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Protocol as Interface
 from typing import cast
@@ -25,8 +33,9 @@ from portal.messaging import texts
 from portal.messaging.claims import claim, conclude, mark_sent
 from portal.messaging.models import ContactAttempt, MessageStatus, OutboxMessage
 from portal.messaging.planning import replan
+from portal.messaging.pool import SendingPool
 from portal.messaging.rules import Cancel, Defer, Replan, decide, next_try
-from portal.messaging.transports import Outgoing, Transport, TransportError, TransportRefused
+from portal.messaging.transports import Outgoing, TransportError, TransportRefused
 from portal.protocol.model import Protocol
 from portal.security import derive_access_code, derive_token
 
@@ -35,8 +44,21 @@ BATCH = 200
 LOG_ATTEMPT = insert(cast(Table, ContactAttempt.__table__))
 
 
-class Contacts(Interface):
+class Lookup(Interface):
     def get(self, pseudonym: str) -> ContactDetails | None: ...
+
+
+class Contacts(Interface):
+    def reach(self, pseudonyms: Collection[str]) -> Lookup: ...
+
+
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """A message handed to the pool, waiting for the transport's answer."""
+
+    message: OutboxMessage
+    channel: str
+    answer: Future[str]
 
 
 @dataclass
@@ -56,13 +78,18 @@ class Report:
 class Dispatcher:
     session: Session
     contacts: Contacts
-    transports: Mapping[str, Transport]
+    pool: SendingPool
     settings: Settings
     protocol: Protocol
     now: dt.datetime
     worker: str
     report: Report = field(default_factory=Report)
     stopping: Callable[[], bool] = lambda: False  # asked to stop: hand back the rest of the batch
+
+    def __post_init__(self) -> None:
+        self.uncommitted: Counter[str] = Counter()  # report counters waiting for the next commit
+        self.channels = self.pool.channels()
+        self.window = 2 * self.pool.size  # in flight at most: every connection busy, one more queued each
 
     def run(self, limit: int | None = None, batch: int = BATCH) -> Report:
         """Send everything due at `now` (at most `limit` claims), then return."""
@@ -73,18 +100,42 @@ class Dispatcher:
                 ids = claim(self.session, now=self.now, worker=self.worker, batch=size)
                 if not ids:
                     break
-                for message in self._load(ids):
-                    if self.stopping():
-                        self._release(message)
-                    else:
-                        self.handle(message)
+                self._handle_batch(self._load(ids))
                 handled += len(ids)
                 if self.stopping():
                     break
         finally:
-            for transport in self.transports.values():
-                transport.close()
+            self.pool.close()
         return self.report
+
+    def _handle_batch(self, messages: list[OutboxMessage]) -> None:
+        """Settle what is not to be sent, then send the rest with a few in flight; record in order."""
+        to_send = [message for message in messages if not self._settled(message)]
+        self._commit()
+        contacts = self.contacts.reach({m.invitation.respondent.pseudonym for m in to_send})
+        in_flight: deque[InFlight] = deque()
+        for message in to_send:
+            if self.stopping():
+                self._release(message)
+                continue
+            sending = self._send(message, contacts)
+            if sending is not None:
+                in_flight.append(sending)
+            if len(in_flight) >= self.window:
+                self._record_answered(in_flight)
+        while in_flight:
+            self._record_answered(in_flight)
+        self._commit()
+
+    def _record_answered(self, in_flight: deque[InFlight]) -> None:
+        """Record the oldest send (waiting for its answer) and every later one already answered; commit.
+
+        Nothing is recorded before the transport has answered; one commit serves the answers in hand.
+        """
+        self._record(in_flight.popleft())
+        while in_flight and in_flight[0].answer.done():
+            self._record(in_flight.popleft())
+        self._commit()
 
     def _load(self, ids: list[int]) -> list[OutboxMessage]:
         query = select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id).options(
@@ -93,46 +144,52 @@ class Dispatcher:
         )
         return list(self.session.scalars(query).unique())
 
-    def handle(self, message: OutboxMessage) -> None:
+    def _settled(self, message: OutboxMessage) -> bool:
+        """Cancel, defer, re-plan or hand back what is not to be sent now; False: send it."""
+        if self.stopping():
+            self._release(message)
+            return True
         decision = decide(message, message.invitation, self.protocol, self.now)
         if isinstance(decision, Cancel):
-            self._finish(message, "cancelled", status=MessageStatus.cancelled, last_error=decision.reason)
+            self._conclude(message, "cancelled", status=MessageStatus.cancelled, last_error=decision.reason)
         elif isinstance(decision, Defer):
-            self._finish(message, "deferred", status=MessageStatus.pending, claimed_by=None,
+            self._conclude(message, "deferred", status=MessageStatus.pending, claimed_by=None,
                          next_attempt_at=decision.until)
         elif isinstance(decision, Replan):
             self._replan(message)
         else:
-            self._send(message)
+            return False
+        return True
 
     def _release(self, message: OutboxMessage) -> None:
         """Give an unhandled claim back at once rather than when its lease runs out."""
-        if conclude(self.session, message.id, self.worker, status=MessageStatus.pending, claimed_by=None):
-            self.session.commit()
+        conclude(self.session, message.id, self.worker, status=MessageStatus.pending, claimed_by=None)
+        self._commit()
 
     def _replan(self, message: OutboxMessage) -> None:
         """Release the message, then let planning move it (and its siblings) to the new window."""
-        if conclude(self.session, message.id, self.worker, status=MessageStatus.pending, claimed_by=None):
+        if self._conclude(message, "deferred", status=MessageStatus.pending, claimed_by=None):
             self.session.expire(message)
             replan(self.session, self.protocol, message.invitation, self.now)
-            self._commit("deferred")
-        else:
-            self._lost(message)
+            self._commit()
 
-    def _send(self, message: OutboxMessage) -> None:
-        respondent = message.invitation.respondent
+    def _send(self, message: OutboxMessage, contacts: Lookup) -> InFlight | None:
+        """Open the address and hand the message over; None when it failed before it could go."""
         try:
-            details = self.contacts.get(respondent.pseudonym)
+            details = contacts.get(message.invitation.respondent.pseudonym)
         except KeystoreError:
             self._failed(message, "none", "contact details do not open (is the keystore key set right?)")
-            return
+            return None
         channel, address = self._route(details)
         if address is None:
             self._failed(message, channel, "no phone number or e-mail address to reach this respondent")
-            return
-        outgoing = self._compose(message, channel, address)
+            return None
+        return InFlight(message, channel, self.pool.submit(channel, self._compose(message, channel, address)))
+
+    def _record(self, sending: InFlight) -> None:
+        message, channel = sending.message, sending.channel
         try:
-            provider_id = self.transports[channel].send(outgoing)
+            provider_id = sending.answer.result()
         except TransportRefused as refusal:
             self._failed(message, channel, str(refusal))
         except TransportError as error:
@@ -142,7 +199,7 @@ class Dispatcher:
 
     def _route(self, details: ContactDetails | None) -> tuple[str, str | None]:
         """SMS first where there is a phone and a gateway, else e-mail."""
-        if details is not None and details.phone and "sms" in self.transports:
+        if details is not None and details.phone and "sms" in self.channels:
             return "sms", details.phone
         if details is not None and details.email:
             return "email", details.email
@@ -166,9 +223,9 @@ class Dispatcher:
                         idempotency_key=message.idempotency_key, language=language)
 
     def _accepted(self, message: OutboxMessage, channel: str, provider_id: str) -> None:
-        self._attempt(message, channel, "accepted", provider_id=provider_id)
         if mark_sent(self.session, message.id, self.worker, self.now):
-            self._commit("sent")
+            self._attempt(message, channel, "accepted", provider_id=provider_id)
+            self.uncommitted["sent"] += 1
         else:
             self._lost(message)
 
@@ -177,12 +234,14 @@ class Dispatcher:
         again = next_try(attempts, self.now, message.invitation, self.protocol)
         if again is None:
             self._failed(message, channel, reason, attempts=attempts)
-            return
-        self._attempt(message, channel, "retry", detail=reason)
-        self._finish(message, "retried", status=MessageStatus.pending, claimed_by=None,
-                     attempts=attempts, next_attempt_at=again, last_error=reason)
+        elif self._conclude(message, "retried", status=MessageStatus.pending, claimed_by=None,
+                            attempts=attempts, next_attempt_at=again, last_error=reason):
+            self._attempt(message, channel, "retry", detail=reason)
 
     def _failed(self, message: OutboxMessage, channel: str, reason: str, attempts: int | None = None) -> None:
+        if not self._conclude(message, "failed", status=MessageStatus.failed, last_error=reason[:200],
+                              attempts=attempts if attempts is not None else message.attempts + 1):
+            return
         self._attempt(message, channel, "failed", detail=reason)
         invitation = message.invitation
         self.session.add(Alert(
@@ -190,8 +249,6 @@ class Dispatcher:
             kind="bounced", detail=f"{invitation.wave} {message.kind} not delivered: {reason}"[:200],
             created_at=self.now,
         ))
-        self._finish(message, "failed", status=MessageStatus.failed, last_error=reason[:200],
-                     attempts=attempts if attempts is not None else message.attempts + 1)
 
     def _attempt(self, message: OutboxMessage, channel: str, outcome: str, *, provider_id: str | None = None,
                  detail: str = "") -> None:
@@ -200,18 +257,21 @@ class Dispatcher:
             "channel": channel, "outcome": outcome, "provider_id": provider_id, "detail": detail[:200],
         })
 
-    def _finish(self, message: OutboxMessage, counter: str, **values: object) -> None:
-        """Conclude the claim and commit; the commit follows the transport's answer, never precedes it."""
+    def _conclude(self, message: OutboxMessage, counter: str, **values: object) -> bool:
+        """Conclude the claim if this dispatcher still holds it; counted in the report once committed."""
         if conclude(self.session, message.id, self.worker, **values):
-            self._commit(counter)
-        else:
-            self._lost(message)
+            self.uncommitted[counter] += 1
+            return True
+        self._lost(message)
+        return False
 
-    def _commit(self, counter: str) -> None:
+    def _commit(self) -> None:
         self.session.commit()
-        setattr(self.report, counter, getattr(self.report, counter) + 1)
+        for counter, count in self.uncommitted.items():
+            setattr(self.report, counter, getattr(self.report, counter) + count)
+        self.uncommitted.clear()
 
     def _lost(self, message: OutboxMessage) -> None:
-        self.session.rollback()
+        """The lease ran out and another dispatcher took the message over: record nothing of it."""
         self.report.lost_claims += 1
         log.warning("outbox message %s: claim expired before it was concluded", message.id)

@@ -1,4 +1,7 @@
-"""E-mail over SMTP: STARTTLS or TLS, login, a rate limit, one connection for a whole batch."""
+"""E-mail over SMTP: STARTTLS or TLS, login, a rate limit, each connection reused for a whole run.
+
+A transport belongs to one sending thread (see pool.py); the pacer may be shared.
+"""
 
 from __future__ import annotations
 

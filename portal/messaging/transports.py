@@ -7,6 +7,7 @@ shown to coordinators.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -46,7 +47,11 @@ class Transport(Protocol):
 
 
 class Pacer:
-    """At most `rate` sends per second (0: no limit), spaced evenly rather than in bursts."""
+    """At most `rate` sends per second (0: no limit), spaced evenly rather than in bursts.
+
+    One pacer serves all of a dispatcher's connections: each send reserves the next
+    slot under a lock, then sleeps until it outside the lock.
+    """
 
     def __init__(
         self, rate: float, clock: Callable[[], float] = time.monotonic,
@@ -55,12 +60,14 @@ class Pacer:
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.clock, self.sleep = clock, sleep
         self.next_slot: float | None = None
+        self.lock = threading.Lock()
 
     def wait(self) -> None:
         if not self.interval:
             return
-        now = self.clock()
-        if self.next_slot is not None and now < self.next_slot:
-            self.sleep(self.next_slot - now)
-            now = self.next_slot
-        self.next_slot = now + self.interval
+        with self.lock:
+            now = self.clock()
+            slot = now if self.next_slot is None else max(now, self.next_slot)
+            self.next_slot = slot + self.interval
+        if slot > now:
+            self.sleep(slot - now)

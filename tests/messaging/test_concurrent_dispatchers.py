@@ -1,9 +1,9 @@
 """Several dispatchers at once on PostgreSQL: every message exactly once, even when one is killed.
 
 Real processes (`flask --app portal dispatch`) against the private test cluster and a real
-SMTP server. The server holds its answer after 2,000 messages so that every dispatcher is
-mid-send when one of them gets SIGKILL; its in-flight message was never accepted (no 250),
-and its other claimed messages come back once the lease has run out (`--now` past it).
+SMTP server. The server holds its answer after 2,000 messages so that every connection of every
+dispatcher is mid-send when one of them gets SIGKILL; its in-flight messages were never accepted
+(no 250), and its other claimed messages come back once the lease has run out (`--now` past it).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ FLASK = str(ROOT / ".venv" / "bin" / "flask")
 MESSAGES = 10_000
 FAMILIES = 50
 NOW = oslo(2026, 9, 1, 12, 0)
+CONNECTIONS = 2  # each dispatcher sends on two connections at once
 
 
 def _seed(environ: dict[str, str], instance: Path, messages: int = MESSAGES) -> None:
@@ -86,17 +87,18 @@ def test_four_dispatchers_send_each_message_once_even_when_one_is_killed_mid_bat
 ) -> None:
     mailbox, port = mail
     environ = {"PORTAL_ENV": "test", "PORTAL_DATABASE_URL": postgresql_factory.new("dispatch"), **TEST_KEYS,
-               "PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(port)}
+               "PORTAL_SMTP_HOST": "127.0.0.1", "PORTAL_SMTP_PORT": str(port),
+               "PORTAL_SEND_CONNECTIONS": str(CONNECTIONS)}
     instance = tmp_path / "instance"
     _seed(environ, instance)
 
     mailbox.hold(after=2_000)
     dispatchers = [_dispatch(environ, instance, NOW) for _ in range(4)]
-    _wait_for(lambda: mailbox.waiting == 4, "all four dispatchers to be mid-send")
+    _wait_for(lambda: mailbox.waiting == 4 * CONNECTIONS, "every connection of all four dispatchers to be mid-send")
     victim = dispatchers.pop(0)
     victim.kill()  # SIGKILL: no clean-up, its claims stay leased
     victim.communicate()
-    _wait_for(lambda: mailbox.waiting == 3, "the server to notice the dead connection")
+    _wait_for(lambda: mailbox.waiting == 3 * CONNECTIONS, "the server to notice the dead connections")
     mailbox.release()
     for dispatcher in dispatchers:
         _out, err = dispatcher.communicate(timeout=300)

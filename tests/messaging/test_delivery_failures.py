@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -122,7 +123,7 @@ def test_a_gateway_that_rejects_the_message_fails_it_without_retrying(
     assert (message.status, message.last_error) == ("failed", "SMS gateway HTTP 400: message refused")
 
 
-def test_the_mail_server_login_is_used_and_one_connection_serves_a_batch(app: Flask) -> None:
+def test_the_mail_server_login_is_used_and_each_connection_serves_the_whole_batch(app: Flask) -> None:
     from portal import create_app
     from tests.conftest import TEST_KEYS
 
@@ -130,15 +131,17 @@ def test_the_mail_server_login_is_used_and_one_connection_serves_a_batch(app: Fl
         second = create_app({"environ": {
             "PORTAL_ENV": "test", "PORTAL_DATABASE_URL": app.config["SETTINGS"].database_url, **TEST_KEYS,
             "PORTAL_SMTP_PORT": str(port), "PORTAL_SMTP_USER": "portal", "PORTAL_SMTP_PASSWORD": "s3cret",
+            "PORTAL_SEND_CONNECTIONS": "2",
         }, "instance_path": app.instance_path})
-        for number in range(3):
+        for number in range(12):
             person = ("mother", "nb", f"Parent {number}", None, f"p{number}@test.example")
             enrol_family(second, now=ENROLLED_AT.astimezone(dt.UTC), people=[person])
         result = second.test_cli_runner().invoke(args=["dispatch", "--now", ENROLLED_AT.isoformat()])
         second.extensions["portal.db"].dispose()
-    assert "sent 3," in result.output
-    assert mailbox.logins == ["portal"]  # one login: one connection for the whole batch
-    assert sorted(m.to[0] for m in mailbox.mails) == ["p0@test.example", "p1@test.example", "p2@test.example"]
+    assert "sent 12," in result.output
+    # at most one login per connection, however many messages: connections are reused, never per message
+    assert mailbox.logins in (["portal"], ["portal", "portal"])
+    assert sorted(m.to[0] for m in mailbox.mails) == sorted(f"p{n}@test.example" for n in range(12))
 
 
 def test_the_pacer_spaces_sends_evenly_to_the_configured_rate() -> None:
@@ -154,6 +157,24 @@ def test_the_pacer_spaces_sends_evenly_to_the_configured_rate() -> None:
         pacer.wait()
     assert slept == [0.25, 0.25, 0.25, 0.25]
     assert Pacer(rate=0).interval == 0
+
+
+def test_one_pacer_shared_by_several_connections_gives_each_send_its_own_slot() -> None:
+    """The rate limit holds for the dispatcher as a whole, not per connection."""
+    slept: list[float] = []
+    lock = threading.Lock()
+
+    def sleep(seconds: float) -> None:
+        with lock:
+            slept.append(seconds)
+
+    pacer = Pacer(rate=4, clock=lambda: 0.0, sleep=sleep)  # time stands still: every send must queue
+    threads = [threading.Thread(target=lambda: [pacer.wait() for _ in range(5)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(slept) == [0.25 * slot for slot in range(1, 20)]  # 20 sends, 20 distinct slots
 
 
 def test_contact_details_that_do_not_open_fail_that_message_and_the_batch_goes_on(
