@@ -9,20 +9,33 @@ Bumping the generation revokes every earlier link of that invitation.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response, abort, request
+from flask import Flask, Request, Response, abort, current_app, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from itsdangerous import BadSignature
 from werkzeug.routing import IntegerConverter
 
 # Per-process memory storage: limits hold per app server. With several servers
 # behind a balancer, point RATELIMIT_STORAGE_URI at a shared store.
 limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
+# The attribute Flask-Limiter puts on every view wrapped by @limiter.limit; the access-code tests in
+# tests/respond fail if a new Flask-Limiter stops setting it (the code form's limits would be skipped).
+LIMITED_MARK = "__wrapper-limiter-instance"
+
+
+@limiter.request_filter
+def _view_has_no_limit() -> bool:
+    """The app has no default or application limits, only limits on decorated views, so Flask-Limiter's
+    per-request resolution is pure cost on every other page (~5 % of a questionnaire page)."""
+    return not hasattr(current_app.view_functions.get(request.endpoint or ""), LIMITED_MARK)
 
 TOKEN_BYTES = 16  # 128 bits
 TOKEN_LENGTH = 26  # base32 without padding
@@ -165,3 +178,43 @@ def _refuse_cut_chunked_body(app: Flask) -> None:
     if "chunked" in request.headers.get("Transfer-Encoding", "").lower() and len(request.get_data()) >= limit:
         abort(413)
 
+
+
+# Sessions ---------------------------------------------------------------------------
+
+class SignedSession(SecureCookieSession):
+    signed_at: dt.datetime | None = None  # when the cookie it came from was signed
+
+
+class RenewingSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, re-signed only once half of a permanent session's lifetime has passed.
+
+    Re-signing on every response cost a serialisation and an HMAC on every page. The signature's
+    timestamp still bounds the session: one left idle for the whole lifetime ends, one in use is
+    renewed before it gets there. A changed session is saved at once, as before (so the staff
+    idle timer, which is written on every staff page, keeps working).
+    """
+
+    session_class = SignedSession
+
+    def open_session(self, app: Flask, request: Request) -> SignedSession | None:
+        serializer = self.get_signing_serializer(app)
+        value = request.cookies.get(self.get_cookie_name(app))
+        if serializer is None or not value:
+            return None if serializer is None else self.session_class()
+        lifetime = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(value, max_age=lifetime, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        session.signed_at = signed_at
+        return session
+
+    def should_set_cookie(self, app: Flask, session: Any) -> bool:
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed_at = getattr(session, "signed_at", None)
+        return signed_at is None or dt.datetime.now(dt.UTC) - signed_at >= app.permanent_session_lifetime / 2
