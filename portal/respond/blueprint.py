@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, g, render_template, request, session
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import TooManyRequests
 
@@ -50,12 +50,16 @@ def current_invitation(allow_completed: bool = False) -> tuple[Visit, Invitation
     return visit, invitation
 
 
+# The invitation with its respondent and answers in one round trip: every page needs all three.
+# Built once: making the statement and its loader options anew cost more than running it on SQLite.
+_INVITATION_WITH_ANSWERS = (
+    select(Invitation).where(Invitation.id == bindparam("invitation_id"))
+    .options(joinedload(Invitation.respondent), joinedload(Invitation.responses))
+)
+
+
 def _load(invitation_id: int) -> Invitation | None:
-    """The invitation with its respondent and answers in one round trip: every page needs all three."""
-    return db.session.scalars(
-        select(Invitation).where(Invitation.id == invitation_id)
-        .options(joinedload(Invitation.respondent), joinedload(Invitation.responses))
-    ).unique().first()
+    return db.session.scalars(_INVITATION_WITH_ANSWERS, {"invitation_id": invitation_id}).unique().first()
 
 
 def speak(invitation: Invitation) -> None:
