@@ -146,3 +146,24 @@ def test_a_dispatch_run_while_the_database_is_down_says_so_in_one_line_and_the_n
     assert during.output.strip() == "Error: the database is unreachable; try again later " \
                                     "(the next run sends what is due)"
     assert after.exit_code == 0 and after.output.startswith("sent 0, "), after.output
+
+
+def test_after_a_quiet_restart_the_first_page_loads_without_a_503(
+    restartable: tuple[Flask, dict[str, str]], own_cluster: postgres.Cluster,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart at night, nobody using the portal: the pooled connections are dead, yet the first
+    parent in the morning gets the page, because a connection idle for a while is tested before use."""
+    from portal import db
+
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.5)
+    app, _environ = restartable
+    (token,) = enrol_today(app, 1)
+    phone = app.test_client()
+    start = phone.get(f"/s/{token}")
+    phone.post(f"/s/{token}", data={"csrf_token": csrf(start.text)})
+    assert phone.get("/q/1").status_code == 200  # the pool now holds a connection to the old server
+    own_cluster.restart(down_for=0.5)
+    time.sleep(0.6)
+    morning = phone.get("/q/1")
+    assert morning.status_code == 200, morning.text
