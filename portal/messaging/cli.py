@@ -72,7 +72,7 @@ def dispatch_command(now: dt.datetime | None, limit: int | None) -> None:
               help="Seconds to wait when nothing is due.")
 @with_appcontext
 def worker_command(interval: float) -> None:
-    """Keep sending what is due, in a loop, until stopped (SIGTERM or Ctrl-C finish the current message)."""
+    """Keep sending what is due, in a loop, until stopped (SIGTERM or Ctrl-C: the sends in flight finish)."""
     stop = threading.Event()
 
     def _stop(_signal: int, _frame: FrameType | None) -> None:

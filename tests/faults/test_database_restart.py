@@ -1,11 +1,16 @@
-"""PostgreSQL restarted under gunicorn while a parent keeps loading and saving a page.
+"""PostgreSQL restarted under gunicorn while a parent keeps loading and saving a page, restarted
+while nobody uses the portal, and restarted under a running `flask worker`.
 
 During the outage every request fails cleanly (503, no traceback, nothing half-saved); once the
-database is back every request succeeds again, without restarting gunicorn.
+database is back every request succeeds again, without restarting gunicorn or the worker.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
+import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -15,12 +20,17 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import select, update
 
 from portal import create_app
+from portal.db import db
+from portal.messaging.models import OutboxMessage
 from tests.faults.served import Gunicorn
 from tests.faults.store import enrol_today, served_environ, stored_answers
 from tests.faults.walker import Parent, csrf
+from tests.messaging.servers import smtp_server
 from tests.support import postgres
+from tests.support.builders import enrol_family
 from tests.support.databases import PostgresFactory
 
 PARENTS = 4  # several at once, so that some requests are mid-flight when the connections are cut
@@ -154,9 +164,7 @@ def test_after_a_quiet_restart_the_first_page_loads_without_a_503(
 ) -> None:
     """A restart at night, nobody using the portal: the pooled connections are dead, yet the first
     parent in the morning gets the page, because a connection idle for a while is tested before use."""
-    from portal import db
-
-    monkeypatch.setattr(db, "IDLE_BEFORE_PING", 0.5)
+    monkeypatch.setattr("portal.db.IDLE_BEFORE_PING", 0.5)
     app, _environ = restartable
     (token,) = enrol_today(app, 1)
     phone = app.test_client()
@@ -167,3 +175,48 @@ def test_after_a_quiet_restart_the_first_page_loads_without_a_503(
     time.sleep(0.6)
     morning = phone.get("/q/1")
     assert morning.status_code == 200, morning.text
+
+
+def test_the_worker_outlives_a_database_restart_and_then_handles_what_became_due(
+    restartable: tuple[Flask, dict[str, str]], own_cluster: postgres.Cluster
+) -> None:
+    """`flask worker` under systemd: a restart must not kill it; its next rounds go on as usual."""
+    app, environ = restartable
+    root = Path(__file__).resolve().parents[2]
+    with smtp_server() as (mailbox, port):
+        env = {"PATH": os.environ["PATH"], **environ, "PORTAL_SMTP_PORT": str(port)}
+        worker = subprocess.Popen([str(root / ".venv" / "bin" / "flask"), "--app", "portal", "worker",
+                                   "--interval", "0.1"], cwd=root, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE)
+        try:
+            time.sleep(1.0)  # some empty rounds: the worker's pool holds connections to the old server
+            own_cluster.restart(down_for=2.0)
+            assert worker.poll() is None
+            # the worker runs on the real clock: a message made due a minute ago is either sent
+            # (inside the sending hours) or put off to the next morning (in the quiet hours)
+            due = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+            enrol_family(app, now=due, people=[("mother", "nb", "Parent", None, "parent@test.example")])
+            with app.app_context():
+                db.session.execute(update(OutboxMessage).where(OutboxMessage.id == _first_invitation())
+                                   .values(due_at=due, next_attempt_at=due))
+                db.session.commit()
+            handled = None
+            deadline = time.monotonic() + 30
+            while handled is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+                with app.app_context():
+                    message = db.session.get_one(OutboxMessage, _first_invitation())
+                    if message.status == "sent" or message.next_attempt_at > due:
+                        handled = message.status
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            _out, err = worker.communicate(timeout=30)
+    assert worker.returncode == 0 and "Traceback" not in err.decode(), err.decode()
+    assert "database unreachable; trying again shortly" in err.decode()  # it did see the outage
+    assert handled in ("sent", "pending"), "the worker did not pick the message up after the restart"
+    assert len(mailbox.mails) == (1 if handled == "sent" else 0)
+
+
+def _first_invitation() -> int:
+    query = select(OutboxMessage.id).filter_by(kind="invitation").order_by(OutboxMessage.due_at).limit(1)
+    return db.session.scalars(query).one()

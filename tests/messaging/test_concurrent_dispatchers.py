@@ -94,7 +94,7 @@ def test_four_dispatchers_send_each_message_once_even_when_one_is_killed_mid_bat
 
     mailbox.hold(after=2_000)
     dispatchers = [_dispatch(environ, instance, NOW) for _ in range(4)]
-    _wait_for(lambda: mailbox.waiting == 4 * CONNECTIONS, "every connection of all four dispatchers to be mid-send")
+    _wait_for(lambda: mailbox.waiting == 4 * CONNECTIONS, "every connection of every dispatcher mid-send")
     victim = dispatchers.pop(0)
     victim.kill()  # SIGKILL: no clean-up, its claims stay leased
     victim.communicate()
