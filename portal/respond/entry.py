@@ -18,6 +18,7 @@ from portal.db import db
 from portal.families.models import Invitation
 from portal.respond import answers, paging, service
 from portal.respond.blueprint import begin_visit, current_invitation, render, respond, speak
+from portal.respond.pages import pages_of
 from portal.respond.throttle import CODE_LIMIT, NETWORK_LIMIT, code_bucket, failed
 from portal.security import limiter
 
@@ -63,8 +64,7 @@ def _enter(invitation: Invitation) -> WerkzeugResponse:
     service.start(invitation, registry.now())
     db.session.commit()
     begin_visit(invitation)
-    pages = paging.plan([registry.catalogue()[i] for i in invitation.instruments])
-    number = paging.first_unanswered(pages, answers.by_instrument(invitation))
+    number = paging.first_unanswered(pages_of(invitation), answers.by_instrument(invitation))
     return redirect(url_for("respond.page", number=number) if number else url_for("respond.review"))
 
 

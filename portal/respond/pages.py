@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import redirect, request, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -27,7 +27,7 @@ class Place:
     """One page of one invitation, with everything needed to show or save it."""
 
     invitation: Invitation
-    pages: list[paging.Page]
+    pages: tuple[paging.Page, ...]
     page: paging.Page
     instrument: Any
     language: ItemLanguage
@@ -37,8 +37,18 @@ class Place:
         return [self.instrument.item(item_id) for item_id in self.page.item_ids]
 
 
-def pages_of(invitation: Invitation) -> list[paging.Page]:
-    return paging.plan([registry.catalogue()[i] for i in invitation.instruments])
+PLANS, MAX_PLANS = "portal.respond.plans", 64
+
+
+def pages_of(invitation: Invitation) -> tuple[paging.Page, ...]:
+    """The wave's pages, planned once per list of instruments: the catalogue is fixed for the app's life."""
+    plans: dict[tuple[str, ...], tuple[paging.Page, ...]] = current_app.extensions.setdefault(PLANS, {})
+    key = tuple(invitation.instruments)
+    if key not in plans:
+        if len(plans) >= MAX_PLANS:  # a protocol has a handful of lists; never grow without bound
+            plans.clear()
+        plans[key] = tuple(paging.plan([registry.catalogue()[i] for i in key]))
+    return plans[key]
 
 
 def _place(invitation: Invitation, number: int) -> Place | None:
