@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, render_template, request, session
 from flask_babel import Babel, get_locale
 from markupsafe import Markup, escape
 
@@ -87,9 +87,23 @@ def bdi(value: object) -> Markup:
     return Markup('<bdi dir="ltr">{}</bdi>').format(escape(value))
 
 
+FRAGMENTS = "portal.i18n.fragments"
+
+
+def per_language(template: str) -> Markup:
+    """A template that depends on nothing but the interface language (its words, the language list),
+    rendered once per language and kept: the language switch is on every parent page."""
+    fragments: dict[tuple[str, str], Markup] = current_app.extensions.setdefault(FRAGMENTS, {})
+    key = (template, current())  # bounded: our own template names x the shipped languages
+    if key not in fragments:
+        fragments[key] = Markup(render_template(template))
+    return fragments[key]
+
+
 def configure_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="../translations")
     app.add_template_filter(bdi, "bdi")
+    app.add_template_global(per_language, "per_language")
 
     @app.context_processor
     def _language() -> dict[str, object]:
