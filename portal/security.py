@@ -191,8 +191,9 @@ class RenewingSessionInterface(SecureCookieSessionInterface):
 
     Re-signing on every response cost a serialisation and an HMAC on every page. The signature's
     timestamp still bounds the session: one left idle for the whole lifetime ends, one in use is
-    renewed before it gets there. A changed session is saved at once, as before (so the staff
-    idle timer, which is written on every staff page, keeps working).
+    renewed before it gets there. So a parent's idle session now ends between one and two hours
+    after their last page (it was exactly two). A changed session is saved at once, as before (so
+    the staff idle timer, which is written on every staff page, keeps working).
     """
 
     session_class = SignedSession
