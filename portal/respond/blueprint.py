@@ -26,7 +26,13 @@ INVITATION, MODE, ENTERED_BY, SUPPORT = "invitation", "mode", "entered_by", "sup
 
 
 def begin_visit(invitation: Invitation) -> None:
-    session.clear()
+    """Start answering `invitation` in this browser, in place of any earlier visit or interview.
+
+    Only the visit's own keys are replaced: a coordinator trying a parent's link in the
+    browser they work in stays signed in to the workspace.
+    """
+    for key in (INVITATION, MODE, ENTERED_BY, SUPPORT):
+        session.pop(key, None)
     session.permanent = True  # PERMANENT_SESSION_LIFETIME: short-lived; the link brings the parent back
     session[INVITATION] = invitation.id
     session[MODE] = "web"

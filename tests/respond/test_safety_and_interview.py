@@ -60,3 +60,28 @@ def test_an_interview_saves_with_the_mode_and_the_coordinator(
     with app.app_context():
         response = db.session.scalars(select(Response)).one()
     assert (response.mode, response.entered_by, response.answers["who5_1"]) == ("interview", ids[0], 2)
+
+
+def test_start_on_a_parent_link_ends_an_interview_but_keeps_the_coordinator_signed_in(
+    app: Flask, parent: Parent, clock: Clock
+) -> None:
+    """A coordinator tries a family's link in the browser they work in: the workspace stays open,
+    and what they then answer is the parent's web answer, not their interview."""
+    from portal.staff.access import SEEN_KEY, USER_KEY
+
+    with app.app_context():
+        staff = StaffUser(email="ra@test.example", password_hash="x", role="coordinator", sites=["larvik"],
+                          blinded=True, created_at=clock.now, totp_secret="JBSWY3DPEHPK3PXP")
+        db.session.add(staff)
+        db.session.commit()
+        staff_id = staff.id
+    with parent.client.session_transaction() as session:  # signed in, mid-interview with another family
+        session.update({USER_KEY: staff_id, SEEN_KEY: clock.now.isoformat(), "invitation": 999,
+                        "mode": "interview", "entered_by": staff_id})
+    assert parent.start().location.endswith("/q/1")
+    assert parent.answer(1, {"who5_1": "2"}).location.endswith("/q/2")
+    workspace = parent.client.get("/staff/dashboard")
+    assert workspace.status_code == 200, workspace.location  # still signed in
+    with app.app_context():
+        response = db.session.scalars(select(Response)).one()
+    assert (response.mode, response.entered_by, response.answers["who5_1"]) == ("web", None, 2)
