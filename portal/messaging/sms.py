@@ -35,6 +35,7 @@ class WebhookSms:
             with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310 (configured URL)
                 return _provider_id(answer.read())
         except urllib.error.HTTPError as error:
+            error.close()  # it holds the answer's socket; the sending thread's future would keep it open
             raise _by_status(error.code) from None
         except (urllib.error.URLError, OSError) as error:
             raise TransportError(f"SMS gateway unreachable ({type(error).__name__})") from None
