@@ -179,7 +179,6 @@ def _refuse_cut_chunked_body(app: Flask) -> None:
         abort(413)
 
 
-
 # Sessions ---------------------------------------------------------------------------
 
 class SignedSession(SecureCookieSession):
