@@ -180,9 +180,14 @@ def _free_port() -> int:
 
 @contextmanager
 def gunicorn(target: str, environ: dict[str, str]) -> Iterator[str]:
+    """gunicorn.conf.py, plus one bench-only cap: wrk's 32 connections live for the whole run and
+    stay with the worker that accepted them, so a run in which one worker took most of them was
+    served at half speed or less (seen for the bare app too: 1,216 against 3,570 req/s). Many short
+    phone connections spread by themselves; capping each worker at its share does that for wrk."""
     port = _free_port()
-    command = [GUNICORN, "--no-control-socket", "-c", str(CONFIG), "-b", f"127.0.0.1:{port}",
-               "--log-level", "warning", target]
+    share = CONNECTIONS // gunicorn_setting()["workers"]
+    command = [GUNICORN, "--no-control-socket", "-c", str(CONFIG), "--worker-connections", str(share),
+               "-b", f"127.0.0.1:{port}", "--log-level", "warning", target]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **environ},
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -197,7 +202,8 @@ def gunicorn_setting() -> dict[str, Any]:
     """What gunicorn.conf.py chose, for the result file."""
     settings: dict[str, Any] = {}
     exec(compile(CONFIG.read_text(), str(CONFIG), "exec"), settings)  # noqa: S102 (our own config file)
-    return {name: settings[name] for name in ("workers", "threads", "worker_class")}
+    return {name: settings[name] for name in ("workers", "threads", "worker_class")} | {
+        "worker_connections": CONNECTIONS // settings["workers"]}
 
 
 def _wait_for(port: int) -> None:
@@ -280,13 +286,7 @@ def _parse(output: str) -> dict[str, float]:
 # The run -----------------------------------------------------------------------------------------
 
 def median_of(runs: int, url: str, seconds: int, sessions: Sessions, method: str = "GET") -> dict[str, Any]:
-    """The run with the median rate of `runs` (each with new connections), and every run's rate.
-
-    On this machine a run's rate swings between two modes about 2x apart. One cause we saw:
-    keep-alive connections stay with the worker that accepted them, and a run in which one worker
-    took most of the 32 is served at about half speed (capping gunicorn's worker_connections at 16
-    made five POST runs out of five fast); sync workers swing too, so it is not the only cause.
-    """
+    """The run with the median rate of `runs` (each with new connections), and every run's rate."""
     results = sorted((wrk(url, seconds, sessions, method) for _ in range(runs)), key=lambda r: r["rps"])
     return {**results[len(results) // 2], "runs_rps": [r["rps"] for r in results]}
 

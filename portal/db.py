@@ -17,7 +17,7 @@ from flask import Response as FlaskResponse
 from sqlalchemy import JSON, DateTime, Dialect, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 from werkzeug.exceptions import ServiceUnavailable
 
@@ -110,6 +110,7 @@ class Stores:
     keystore_engine: Engine
     sessions: sessionmaker[Session]
     keystore_sessions: sessionmaker[Session]
+    readers: sessionmaker[Session]  # for requests that only read: no transaction, writes refused
 
     def dispose(self) -> None:
         for engine in {self.engine, self.keystore_engine}:
@@ -124,7 +125,34 @@ def open_stores(database_url: str, keystore_url: str) -> Stores:
         keystore_engine=keystore_engine,
         sessions=sessionmaker(engine, expire_on_commit=False),
         keystore_sessions=sessionmaker(keystore_engine, expire_on_commit=False),
+        readers=_readers(engine),
     )
+
+
+class ReadOnly(RuntimeError):
+    """A request that promised only to read tried to write."""
+
+
+def _readers(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that refuse writes through the ORM. On PostgreSQL they also run without a transaction,
+    so a page that only reads costs one round trip (its SELECT) instead of three (BEGIN, SELECT,
+    ROLLBACK). SQLite's driver opens no transaction for a SELECT anyway, and switching its isolation
+    level costs a PRAGMA on every checkout (measured: GET 1,410 -> 1,193 req/s), so it keeps its own."""
+    if engine.dialect.name != "sqlite":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    readers = sessionmaker(engine, expire_on_commit=False)
+
+    def refuse_flush(session: Session, *_: Any) -> None:
+        if session.new or session.dirty or session.deleted:
+            raise ReadOnly("a read-only request tried to save a change")
+
+    def refuse_statement(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            raise ReadOnly("a read-only request tried to change rows")
+
+    event.listen(readers, "before_flush", refuse_flush)
+    event.listen(readers, "do_orm_execute", refuse_statement)
+    return readers
 
 
 class Database:
@@ -144,9 +172,15 @@ class Database:
     @property
     def session(self) -> Session:
         if "db_session" not in g:
-            g.db_session = self.stores.sessions()
+            g.db_session = (self.stores.readers if g.get("db_read_only") else self.stores.sessions)()
         session: Session = g.db_session
         return session
+
+    @staticmethod
+    def read_only() -> None:
+        """This request only reads (a parent's GET): its session runs without a transaction and
+        refuses writes. Call it before the first use of `session`."""
+        g.db_read_only = True
 
     def keystore_session(self) -> Session:
         """Only portal.contacts calls this; see the privacy boundary in DESIGN.md.

@@ -21,6 +21,14 @@ from portal.respond.service import USABLE, LinkUnusable
 
 respond = Blueprint("respond", __name__)
 
+
+@respond.before_request
+def _gets_only_read() -> None:
+    """A parent's GET changes nothing (a link scanner must not spend or alter a link): its session
+    refuses writes, and on PostgreSQL skips the transaction's round trips."""
+    if request.method in ("GET", "HEAD"):
+        db.read_only()
+
 # The session a parent's Start (or a coordinator's interview) opens: one invitation only.
 INVITATION, MODE, ENTERED_BY, SUPPORT = "invitation", "mode", "entered_by", "support"
 
