@@ -7,8 +7,10 @@ details). They may be one database or two; the code never joins across them.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,6 +157,13 @@ def _readers(engine: Engine) -> sessionmaker[Session]:
     return readers
 
 
+# SQLite has one writer at a time. A thread that finds the file locked sleeps in the driver's busy
+# handler (1, 2, 5, 10 ... ms) even when the holder is done a moment later, and the holder itself
+# may wait for the GIL between its UPDATE and COMMIT while its sibling threads render pages.
+# Threads of one process therefore take turns on this lock, and the next one wakes at the commit.
+_SQLITE_WRITER = threading.Lock()
+
+
 class Database:
     """The Flask extension: one session per request (or CLI command) per store."""
 
@@ -181,6 +190,15 @@ class Database:
         """This request only reads (a parent's GET): its session runs without a transaction and
         refuses writes. Call it before the first use of `session`."""
         g.db_read_only = True
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Around a commit that writes: on SQLite, one writing thread per process at a time."""
+        if self.session.get_bind().dialect.name != "sqlite":
+            yield
+            return
+        with _SQLITE_WRITER:
+            yield
 
     def keystore_session(self) -> Session:
         """Only portal.contacts calls this; see the privacy boundary in DESIGN.md.

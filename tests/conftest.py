@@ -41,17 +41,10 @@ def sqlite_factory(tmp_path_factory: pytest.TempPathFactory) -> SQLiteFactory:
 
 @pytest.fixture(scope="session")
 def postgresql_factory() -> Iterator[PostgresFactory]:
-    if not postgres.available():
-        message = f"PostgreSQL binaries not found in {postgres.BIN}: apt-get install postgresql-15"
-        if REQUIRED:
-            pytest.fail(message + " (required in CI)")
-        pytest.skip(message)
-    cluster = postgres.Cluster()
-    cluster.start()
-    factory = PostgresFactory(cluster.url)
-    yield factory
-    factory.close()
-    cluster.stop()
+    with postgres.running_cluster(REQUIRED) as cluster:
+        factory = PostgresFactory(cluster.url)
+        yield factory
+        factory.close()
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from flask import Blueprint, g, render_template, request, session
@@ -77,23 +74,6 @@ _INVITATION_WITH_ANSWERS = (
 
 def _load(invitation_id: int) -> Invitation | None:
     return db.session.scalars(_INVITATION_WITH_ANSWERS, {"invitation_id": invitation_id}).unique().first()
-
-
-# SQLite has one writer at a time. A thread that finds the file locked sleeps in the driver's busy
-# handler (1, 2, 5, 10 ... ms) even when the holder is done a moment later, and the holder itself
-# may wait for the GIL between its UPDATE and COMMIT while its sibling threads render pages.
-# Threads of one worker therefore take turns on this lock, and the next one wakes at the commit.
-_SQLITE_WRITER = threading.Lock()
-
-
-@contextmanager
-def one_writer() -> Iterator[None]:
-    """Around a commit that writes: on SQLite, one writing thread per process at a time."""
-    if db.session.get_bind().dialect.name != "sqlite":
-        yield
-        return
-    with _SQLITE_WRITER:
-        yield
 
 
 def speak(invitation: Invitation) -> None:

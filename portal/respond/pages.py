@@ -18,7 +18,7 @@ from portal import i18n, registry
 from portal.db import db
 from portal.families.models import Invitation
 from portal.respond import answers, forms, paging, service
-from portal.respond.blueprint import SUPPORT, current_invitation, one_writer, render, respond, study_text
+from portal.respond.blueprint import SUPPORT, current_invitation, render, respond, study_text
 from portal.respond.texts import ItemLanguage, item_language
 
 
@@ -84,7 +84,7 @@ def _save(visit: answers.Visit, invitation: Invitation, place: Place, posted: Ma
     """Save and commit; a double tap that raced us to create the draft is merged in on a second try."""
     for attempt in (1, 2):
         try:
-            with one_writer():  # save() may flush early (the alert check queries), so it is inside
+            with db.writing():  # save() may flush early (the alert check queries), so it is inside
                 support = answers.save(db.session, invitation, place.instrument, posted,
                                        place.language.shown, visit, registry.now())
                 db.session.commit()
@@ -158,7 +158,7 @@ def _described(invitation: Invitation, missing: list[answers.Missing]) -> list[d
 @respond.post("/q/submit")
 def submit() -> WerkzeugResponse:
     _visit, invitation = current_invitation(allow_completed=True)
-    with one_writer():  # the completion's UPDATE runs in submit(), so the turn starts before it
+    with db.writing():  # the completion's UPDATE runs in submit(), so the turn starts before it
         try:
             service.submit(db.session, invitation, registry.catalogue(), pages_of(invitation), registry.now())
         except service.AnswersMissing:

@@ -20,12 +20,5 @@ def served(environ: dict[str, str], tmp_path: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def own_cluster() -> Iterator[postgres.Cluster]:
     """A PostgreSQL cluster of this module's own: restarting the shared one would cut other tests off."""
-    if not postgres.available():
-        message = f"PostgreSQL binaries not found in {postgres.BIN}: apt-get install postgresql-15"
-        if REQUIRED:
-            pytest.fail(message + " (required in CI)")
-        pytest.skip(message)
-    cluster = postgres.Cluster()
-    cluster.start()
-    yield cluster
-    cluster.stop()
+    with postgres.running_cluster(REQUIRED) as cluster:
+        yield cluster

@@ -1,6 +1,6 @@
 """Parents saving pages at the same moment, each on their own phone: no save is refused or lost.
 
-On SQLite the threads of one worker take turns to write (respond.blueprint.one_writer); this runs
+On SQLite the threads of one worker take turns to write (portal.db Database.writing); this runs
 the app's own threads against one SQLite file, as gunicorn's threaded workers do.
 """
 

@@ -7,13 +7,33 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 BIN = Path(os.environ.get("PORTAL_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 
 def available() -> bool:
     return (BIN / "initdb").exists() and (BIN / "pg_ctl").exists()
+
+
+@contextmanager
+def running_cluster(required: bool) -> Iterator[Cluster]:
+    """A started private cluster; without the binaries the test is skipped (failed where CI requires them)."""
+    if not available():
+        message = f"PostgreSQL binaries not found in {BIN}: apt-get install postgresql-15"
+        if required:
+            pytest.fail(message + " (required in CI)")
+        pytest.skip(message)
+    cluster = Cluster()
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 def _as_postgres(args: list[str]) -> list[str]:
