@@ -1,6 +1,6 @@
 """The retention layout: one row per invitation, so follow-up can be modelled. Pure.
 
-State comes from the same rule the portal uses (Invitation.state), applied
+State comes from the same rule the portal uses (invitation_state), applied
 to the exported row at the export's time.
 """
 
@@ -14,7 +14,7 @@ from portal.exports.layout import identity, visit_cells
 from portal.exports.source import Person, Visit
 from portal.exports.spec import Dataset, Variable
 from portal.exports.variables import IDENTITY, IN_WINDOW_LABELS, Frame
-from portal.families.models import Invitation
+from portal.families.models import invitation_state
 
 ATTEMPT_VARIABLES = [
     Variable("attempts", "Messages sent or tried for this invitation (receipts not counted)", "integer",
@@ -59,7 +59,7 @@ def _row(frame: Frame, person: Person, visit: Visit, now: dt.datetime, with_atte
     row.update(
         wave=visit.wave, due_date=visit.due_date.isoformat(), opens_at=visit.opens_at,
         closes_at=visit.closes_at, started_at=visit.started_at, completed_at=visit.completed_at,
-        withdrawn_at=visit.withdrawn_at, state=str(Invitation.state(visit, now)),  # type: ignore[arg-type]
+        withdrawn_at=visit.withdrawn_at, state=str(invitation_state(visit, now)),
         days_from_baseline=timing["days_from_baseline"], in_window=timing["in_window"],
     )
     if with_attempts:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -126,15 +126,7 @@ class Invitation(Base):
 
 
     def state(self, now: dt.datetime) -> InvitationState:
-        if self.withdrawn_at is not None:
-            return InvitationState.withdrawn
-        if self.completed_at is not None:
-            return InvitationState.completed
-        if now >= self.closes_at:
-            return InvitationState.expired
-        if now < self.opens_at:
-            return InvitationState.scheduled
-        return InvitationState.started if self.started_at else InvitationState.open
+        return invitation_state(self, now)
 
     def start(self, now: dt.datetime) -> None:
         self._require(now, InvitationState.open, InvitationState.started)
@@ -161,6 +153,34 @@ class InvitationState(enum.StrEnum):
     completed = "completed"
     expired = "expired"
     withdrawn = "withdrawn"
+
+
+class InvitationMarks(Protocol):
+    """An invitation's window and marks, on the ORM row or on a plain record read without the ORM."""
+
+    @property
+    def opens_at(self) -> dt.datetime: ...
+    @property
+    def closes_at(self) -> dt.datetime: ...
+    @property
+    def started_at(self) -> dt.datetime | None: ...
+    @property
+    def completed_at(self) -> dt.datetime | None: ...
+    @property
+    def withdrawn_at(self) -> dt.datetime | None: ...
+
+
+def invitation_state(marks: InvitationMarks, now: dt.datetime) -> InvitationState:
+    """The one rule for an invitation's state: withdrawn and completed are final, then the window."""
+    if marks.withdrawn_at is not None:
+        return InvitationState.withdrawn
+    if marks.completed_at is not None:
+        return InvitationState.completed
+    if now >= marks.closes_at:
+        return InvitationState.expired
+    if now < marks.opens_at:
+        return InvitationState.scheduled
+    return InvitationState.started if marks.started_at else InvitationState.open
 
 
 class InvitationClosed(Exception):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, insert, select, update
 
-from portal.families.models import Alert, Invitation, InvitationState, Response
+from portal.families.models import Alert, Invitation, InvitationState, Respondent, Response, invitation_state
 from portal.measures import score
 from portal.respond.paging import Page
 
@@ -39,31 +38,104 @@ class Missing:
     blocks_submit: bool
 
 
-def by_instrument(invitation: Invitation) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One instrument's saved answers."""
+
+    id: int
+    instrument_id: str
+    answers: Mapping[str, Any]
+    language: str
+    mode: str
+    entered_by: int | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answering:
+    """An invitation as the parent's pages read it: its marks, its respondent, its drafts.
+
+    Plain values read in one query with SQLAlchemy Core: every parent page needs all of it, and
+    building ORM objects for it cost more than the query itself. Changes go through save() and
+    the service's conditional UPDATEs, never through this record.
+    """
+
+    id: int
+    wave: str
+    instruments: Sequence[str]
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    started_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None
+    respondent_id: int
+    family_id: int
+    language: str  # the respondent's stored language
+    responses: tuple[Draft, ...]
+
+    def state(self, now: dt.datetime) -> InvitationState:
+        return invitation_state(self, now)
+
+
+# The columns in the order of Answering's and Draft's fields; a wave without drafts yet has one row.
+_MARKS = (Invitation.id, Invitation.wave, Invitation.instruments, Invitation.opens_at, Invitation.closes_at,
+          Invitation.started_at, Invitation.completed_at, Invitation.withdrawn_at, Invitation.respondent_id,
+          Respondent.family_id, Respondent.language)
+_DRAFTS = (Response.id, Response.instrument_id, Response.answers, Response.language, Response.mode,
+           Response.entered_by, Response.status)
+_MARK_FIELDS = [field.name for field in fields(Answering)][:len(_MARKS)]
+_ANSWERING = (
+    select(*_MARKS, *_DRAFTS)
+    .join(Respondent, Respondent.id == Invitation.respondent_id)
+    .outerjoin(Response, Response.invitation_id == Invitation.id)
+    .where(Invitation.id == bindparam("invitation_id"))
+    .order_by(Response.id)
+)
+
+
+def load(connection: Connection, invitation_id: int) -> Answering | None:
+    rows: list[Any] = list(connection.execute(_ANSWERING, {"invitation_id": invitation_id}))
+    if not rows:
+        return None
+    split = len(_MARKS)
+    drafts = tuple(Draft(*row[split:]) for row in rows if row[split] is not None)
+    return Answering(**dict(zip(_MARK_FIELDS, rows[0], strict=False)), responses=drafts)
+
+
+def by_instrument(invitation: Answering) -> dict[str, dict[str, Any]]:
     return {r.instrument_id: dict(r.answers) for r in invitation.responses}
 
 
-def response_for(invitation: Invitation, instrument_id: str) -> Response | None:
+def response_for(invitation: Answering, instrument_id: str) -> Draft | None:
     return next((r for r in invitation.responses if r.instrument_id == instrument_id), None)
 
 
-def save(session: Session, invitation: Invitation, instrument: Any, answers: Mapping[str, Any],
+def save(connection: Connection, invitation: Answering, instrument: Any, answers: Mapping[str, Any],
          language: str, visit: Visit, now: dt.datetime) -> bool:
-    """Keep answers for one instrument as a draft; True when the parent should see support text."""
+    """Keep answers for one instrument as a draft; True when the parent should see support text.
+
+    A draft that was submitted meanwhile (another tab) is not changed: NotEditable.
+    """
     if invitation.state(now) is not InvitationState.started:
         raise NotEditable
-    response = response_for(invitation, instrument.id)
-    if response is None:
-        response = Response(instrument_id=instrument.id, instrument_version=instrument.version,
-                            language=language, mode=visit.mode, answers={}, status="draft", started_at=now)
-        invitation.responses.append(response)
-    if response.status != "draft":
+    draft = response_for(invitation, instrument.id)
+    merged = {**(draft.answers if draft else {}), **answers}
+    marks = {"answers": merged, "language": language, "mode": visit.mode, "entered_by": visit.entered_by}
+    if draft is None:
+        connection.execute(insert(Response).values(
+            invitation_id=invitation.id, instrument_id=instrument.id, instrument_version=instrument.version,
+            status="draft", started_at=now, **marks))
+    elif draft.status != "draft":
         raise NotEditable
-    response.answers = {**response.answers, **answers}
-    response.language, response.mode, response.entered_by = language, visit.mode, visit.entered_by
-    raised = _raised_flags(instrument, response.answers)
+    elif marks != {"answers": draft.answers, "language": draft.language, "mode": draft.mode,
+                   "entered_by": draft.entered_by}:  # Back without a change writes nothing
+        changed = connection.execute(
+            update(Response).where(Response.id == draft.id, Response.status == "draft").values(**marks))
+        if changed.rowcount != 1:
+            raise NotEditable
+    raised = _raised_flags(instrument, merged)
     for flag in raised:
-        _alert_once(session, invitation, SAFETY_FLAGS[flag], now)
+        _alert_once(connection, invitation, SAFETY_FLAGS[flag], now)
     return bool(raised)
 
 
@@ -74,19 +146,19 @@ def _raised_flags(instrument: Any, answers: Mapping[str, Any]) -> list[str]:
     return [name for name in SAFETY_FLAGS if flags.get(name)]
 
 
-def _alert_once(session: Session, invitation: Invitation, kind: str, now: dt.datetime) -> None:
+def _alert_once(connection: Connection, invitation: Answering, kind: str, now: dt.datetime) -> None:
     """One alert per invitation: the wave in `detail` tells the coordinator which one."""
-    respondent = invitation.respondent
     detail = f"wave {invitation.wave}"
-    exists = session.scalars(
-        select(Alert.id).filter_by(kind=kind, respondent_id=respondent.id, detail=detail)
+    exists = connection.execute(
+        select(Alert.id).filter_by(kind=kind, respondent_id=invitation.respondent_id, detail=detail)
     ).first()
     if exists is None:
-        session.add(Alert(kind=kind, family_id=respondent.family_id, respondent_id=respondent.id,
-                          detail=detail, created_at=now))
+        connection.execute(insert(Alert).values(kind=kind, family_id=invitation.family_id,
+                                                respondent_id=invitation.respondent_id, detail=detail,
+                                                created_at=now))
 
 
-def unanswered(invitation: Invitation, catalogue: Mapping[str, Any], pages: Sequence[Page]) -> list[Missing]:
+def unanswered(invitation: Answering, catalogue: Mapping[str, Any], pages: Sequence[Page]) -> list[Missing]:
     saved = by_instrument(invitation)
     missing = []
     for page in pages:
@@ -99,5 +171,5 @@ def unanswered(invitation: Invitation, catalogue: Mapping[str, Any], pages: Sequ
     return missing
 
 
-def blocking(invitation: Invitation, catalogue: Mapping[str, Any], pages: Sequence[Page]) -> list[Missing]:
+def blocking(invitation: Answering, catalogue: Mapping[str, Any], pages: Sequence[Page]) -> list[Missing]:
     return [m for m in unanswered(invitation, catalogue, pages) if m.blocks_submit]

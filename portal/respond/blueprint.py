@@ -6,14 +6,13 @@ from typing import Any
 
 from flask import Blueprint, g, render_template, request, session
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 from werkzeug.exceptions import TooManyRequests
 
 from portal import i18n, registry
 from portal.db import db
 from portal.families.models import Invitation, InvitationState
-from portal.respond.answers import Visit
+from portal.respond import answers
+from portal.respond.answers import Answering, Visit
 from portal.respond.service import USABLE, LinkUnusable
 
 respond = Blueprint("respond", __name__)
@@ -54,31 +53,19 @@ def current_visit() -> Visit | None:
     return Visit(invitation_id, mode, entered_by if isinstance(entered_by, int) else None)
 
 
-def current_invitation(allow_completed: bool = False) -> tuple[Visit, Invitation]:
+def current_invitation(allow_completed: bool = False) -> tuple[Visit, Answering]:
     visit = current_visit()
-    invitation = _load(visit.invitation_id) if visit else None
+    invitation = answers.load(db.session.connection(), visit.invitation_id) if visit else None
     allowed = (*USABLE, InvitationState.completed) if allow_completed else USABLE
     if visit is None or invitation is None or invitation.state(registry.now()) not in allowed:
         raise LinkUnusable
-    speak(invitation)
+    speak(invitation.language)
     return visit, invitation
 
 
-# The invitation with its respondent and answers in one round trip: every page needs all three.
-# Built once: making the statement and its loader options anew cost more than running it on SQLite.
-_INVITATION_WITH_ANSWERS = (
-    select(Invitation).where(Invitation.id == bindparam("invitation_id"))
-    .options(joinedload(Invitation.respondent), joinedload(Invitation.responses))
-)
-
-
-def _load(invitation_id: int) -> Invitation | None:
-    return db.session.scalars(_INVITATION_WITH_ANSWERS, {"invitation_id": invitation_id}).unique().first()
-
-
-def speak(invitation: Invitation) -> None:
+def speak(language: str) -> None:
     """The parent's stored language comes first on every page about their invitation."""
-    g.locale = i18n.known(invitation.respondent.language) or i18n.DEFAULT
+    g.locale = i18n.known(language) or i18n.DEFAULT
 
 
 def study_text(texts: dict[str, str]) -> tuple[str, str]:

@@ -28,7 +28,7 @@ SECONDS_PER_ITEM = 12  # a generous pace for a parent reading in a second langua
 @respond.get("/s/<token>")
 def link(token: str) -> str:
     invitation = service.find_usable(db.session, registry.settings().link_key, token, registry.now())
-    speak(invitation)
+    speak(invitation.respondent.language)
     items = sum(len(registry.catalogue()[i].items) for i in invitation.instruments)
     return render(
         "respond/start.html", token=token, resume=invitation.started_at is not None,
@@ -64,7 +64,9 @@ def _enter(invitation: Invitation) -> WerkzeugResponse:
     service.start(invitation, registry.now())
     db.session.commit()
     begin_visit(invitation)
-    number = paging.first_unanswered(pages_of(invitation), answers.by_instrument(invitation))
+    answering = answers.load(db.session.connection(), invitation.id)
+    assert answering is not None  # just started, in this request
+    number = paging.first_unanswered(pages_of(answering), answers.by_instrument(answering))
     return redirect(url_for("respond.page", number=number) if number else url_for("respond.review"))
 
 
@@ -75,20 +77,22 @@ def language() -> WerkzeugResponse:
     back = _safe_path(request.form.get("next", ""))
     if chosen:
         session[i18n.SESSION_LANGUAGE] = chosen
-        invitation = _invitation_of(back)
-        if invitation is not None:
-            service.set_language(invitation, chosen)
+        respondent_id = _respondent_of(back)
+        if respondent_id is not None:
+            service.set_language(db.session.connection(), respondent_id, chosen)
             db.session.commit()
     return redirect(back, 303)
 
 
-def _invitation_of(path: str) -> Invitation | None:
+def _respondent_of(path: str) -> int | None:
+    """Whose language this is: the respondent of the link or of the visit the page belonged to."""
     parts = urlsplit(path).path.strip("/").split("/")
     try:
         if len(parts) == 2 and parts[0] == "s":
-            return service.find_usable(db.session, registry.settings().link_key, parts[1], registry.now())
+            return service.find_usable(db.session, registry.settings().link_key, parts[1],
+                                       registry.now()).respondent_id
         if parts[0] == "q":
-            return current_invitation(allow_completed=True)[1]
+            return current_invitation(allow_completed=True)[1].respondent_id
     except service.LinkUnusable:
         g.pop("locale", None)
     return None

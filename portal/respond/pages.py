@@ -16,7 +16,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import i18n, registry
 from portal.db import db
-from portal.families.models import Invitation
 from portal.respond import answers, forms, paging, service
 from portal.respond.blueprint import SUPPORT, current_invitation, render, respond, study_text
 from portal.respond.texts import ItemLanguage, item_language
@@ -26,7 +25,7 @@ from portal.respond.texts import ItemLanguage, item_language
 class Place:
     """One page of one invitation, with everything needed to show or save it."""
 
-    invitation: Invitation
+    invitation: answers.Answering
     pages: tuple[paging.Page, ...]
     page: paging.Page
     instrument: Any
@@ -40,7 +39,7 @@ class Place:
 PLANS, MAX_PLANS = "portal.respond.plans", 64
 
 
-def pages_of(invitation: Invitation) -> tuple[paging.Page, ...]:
+def pages_of(invitation: answers.Answering) -> tuple[paging.Page, ...]:
     """The wave's pages, planned once per list of instruments: the catalogue is fixed for the app's life."""
     plans: dict[tuple[str, ...], tuple[paging.Page, ...]] = current_app.extensions.setdefault(PLANS, {})
     key = tuple(invitation.instruments)
@@ -51,7 +50,7 @@ def pages_of(invitation: Invitation) -> tuple[paging.Page, ...]:
     return plans[key]
 
 
-def _place(invitation: Invitation, number: int) -> Place | None:
+def _place(invitation: answers.Answering, number: int) -> Place | None:
     pages = pages_of(invitation)
     if not 1 <= number <= len(pages):
         return None
@@ -80,15 +79,20 @@ def page(number: int) -> str | WerkzeugResponse:
     return redirect(_next_url(number, len(place.pages), request.form.get("go")))
 
 
-def _save(visit: answers.Visit, invitation: Invitation, place: Place, posted: Mapping[str, Any]) -> bool:
-    """Save and commit; a double tap that raced us to create the draft is merged in on a second try."""
+def _save(visit: answers.Visit, invitation: answers.Answering, place: Place,
+          posted: Mapping[str, Any]) -> bool:
+    """Save and commit; a double tap that raced us to create the draft is merged in on a second try.
+    Answers submitted meanwhile (another tab) are final: the parent gets the neutral page."""
     for attempt in (1, 2):
         try:
-            with db.writing():  # save() may flush early (the alert check queries), so it is inside
-                support = answers.save(db.session, invitation, place.instrument, posted,
+            with db.writing():
+                support = answers.save(db.session.connection(), invitation, place.instrument, posted,
                                        place.language.shown, visit, registry.now())
                 db.session.commit()
             return support
+        except answers.NotEditable:
+            db.session.rollback()
+            raise service.LinkUnusable from None
         except IntegrityError:
             db.session.rollback()
             if attempt == 2:
@@ -143,7 +147,7 @@ def review() -> str:
     )
 
 
-def _described(invitation: Invitation, missing: list[answers.Missing]) -> list[dict[str, Any]]:
+def _described(invitation: answers.Answering, missing: list[answers.Missing]) -> list[dict[str, Any]]:
     """Each empty item with its text in the language the parent saw it in."""
     rows = []
     for entry in missing:
@@ -160,7 +164,8 @@ def submit() -> WerkzeugResponse:
     _visit, invitation = current_invitation(allow_completed=True)
     with db.writing():  # the completion's UPDATE runs in submit(), so the turn starts before it
         try:
-            service.submit(db.session, invitation, registry.catalogue(), pages_of(invitation), registry.now())
+            service.submit(db.session.connection(), invitation, registry.catalogue(), pages_of(invitation),
+                           registry.now())
         except service.AnswersMissing:
             return redirect(url_for("respond.review"))
         db.session.commit()

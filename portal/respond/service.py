@@ -10,11 +10,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
-from portal.families.models import Invitation, InvitationState, Response
-from portal.respond.answers import blocking
+from portal.families.models import Invitation, InvitationState, Respondent, Response
+from portal.respond.answers import Answering, blocking
 from portal.respond.paging import Page
 from portal.security import hash_access_code, hash_token, looks_like_token, normalise_access_code
 
@@ -61,12 +61,12 @@ def start(invitation: Invitation, now: dt.datetime) -> None:
     invitation.start(now)
 
 
-def set_language(invitation: Invitation, language: str) -> None:
+def set_language(connection: Connection, respondent_id: int, language: str) -> None:
     """The parent's choice on a page becomes their stored language, for pages and messages."""
-    invitation.respondent.language = language
+    connection.execute(update(Respondent).where(Respondent.id == respondent_id).values(language=language))
 
 
-def submit(session: Session, invitation: Invitation, catalogue: Mapping[str, Any],
+def submit(connection: Connection, invitation: Answering, catalogue: Mapping[str, Any],
            pages: Sequence[Page], now: dt.datetime) -> bool:
     """Freeze every answered instrument and close the invitation; True if this call did it.
 
@@ -77,20 +77,18 @@ def submit(session: Session, invitation: Invitation, catalogue: Mapping[str, Any
         return False
     if blocking(invitation, catalogue, pages):
         raise AnswersMissing
-    closed = session.execute(
+    closed = connection.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.completed_at.is_(None),
                Invitation.withdrawn_at.is_(None), Invitation.started_at.is_not(None),
                Invitation.closes_at > now)
         .values(completed_at=now)
-        .execution_options(synchronize_session=False)
     )
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
+    if closed.rowcount != 1:
         return False
-    session.execute(
+    connection.execute(
         update(Response)
         .where(Response.invitation_id == invitation.id, Response.status == "draft")
         .values(status="completed", completed_at=now)
-        .execution_options(synchronize_session=False)
     )
     return True

@@ -119,24 +119,49 @@ def test_a_double_submit_gives_one_response_per_instrument(app: Flask, parent: P
     assert {r.completed_at for r in responses} == {invitation.completed_at}
 
 
+def test_a_page_saved_from_a_tab_opened_before_submit_changes_nothing(app: Flask, parent: Parent) -> None:
+    """Tab one submits; tab two, read before that, saves a page: the submitted answers stay as sent."""
+    from portal.respond import answers
+
+    parent.answer_everything()
+    with app.app_context():
+        invitation_id = db.session.scalars(select(Invitation.id).filter_by(wave="T0")).one()
+        stale = answers.load(db.session.connection(), invitation_id)
+        db.session.rollback()
+    assert stale is not None and stale.responses
+    assert parent.submit().status_code == 303
+    draft = stale.responses[0]
+    instrument = app.extensions["portal.instruments"][draft.instrument_id]
+    changed = {item: None for item in draft.answers}
+    with app.app_context():
+        with pytest.raises(answers.NotEditable):
+            answers.save(db.session.connection(), stale, instrument, changed, draft.language,
+                         answers.Visit(invitation_id), app.config["CLOCK"]())
+        db.session.rollback()
+        kept = db.session.scalars(select(Response).filter_by(instrument_id=draft.instrument_id)).one()
+    assert kept.answers == draft.answers and kept.status == "completed"
+
+
 def test_two_tabs_submitting_at_once_complete_once(app: Flask, parent: Parent) -> None:
     """The completion is a conditional update: the second tab's submit changes nothing."""
-    from portal.respond import service
+    from portal.respond import answers, service
     from portal.respond.pages import pages_of
 
     parent.answer_everything()
     with app.app_context():
-        tab_one = db.session.scalars(select(Invitation).filter_by(wave="T0")).one()
+        invitation_id = db.session.scalars(select(Invitation.id).filter_by(wave="T0")).one()
         catalogue = app.extensions["portal.instruments"]
         now = app.config["CLOCK"]()
+        stale_copy = db.stores.sessions()
+        tab_one = answers.load(db.session.connection(), invitation_id)
+        tab_two = answers.load(stale_copy.connection(), invitation_id)
+        assert tab_one is not None and tab_two is not None
+        assert tab_two.completed_at is None  # both tabs see it open
         with app.test_request_context():
             pages = pages_of(tab_one)
-        stale_copy = db.stores.sessions()
-        tab_two = stale_copy.get(Invitation, tab_one.id)
-        assert tab_two is not None and tab_two.completed_at is None  # both tabs see it open
-        assert service.submit(db.session, tab_one, catalogue, pages, now) is True
+        assert service.submit(db.session.connection(), tab_one, catalogue, pages, now) is True
         db.session.commit()
-        assert service.submit(stale_copy, tab_two, catalogue, pages, now) is False
+        assert service.submit(stale_copy.connection(), tab_two, catalogue, pages, now) is False
         stale_copy.commit()
         stale_copy.close()
         completed = db.session.scalars(select(Response.completed_at)).all()
