@@ -2,14 +2,15 @@
 
 GET and POST (save, then redirect) of page 1 with 32 connections, on SQLite and
 on a private PostgreSQL, beside a bare Flask app that renders the same template
-with the same data in the same run. The ratio portal/bare is the figure we track.
+with the same data in the same run. The ratio portal/bare is the figure we track: both servers
+run side by side and each portal run is paired with a bare run of the same minute.
 
 32 parents (one per connection, each with their own session) answer at once. Every
 POST really changes what is saved: request n of a parent carries answer codes that
 spell n in base 6 over the page's five items, so no two saves of a parent are equal
 and none can be skipped as a no-op. gunicorn runs with the repository's
-gunicorn.conf.py, the setting we recommend for deployments. Each figure is the median of
-three runs (one in --quick); every run's rate is kept in the result.
+gunicorn.conf.py, the setting we recommend for deployments. Each rate is the median of
+three runs (one in --quick), each ratio the median of the three pairs' ratios; every run is kept.
 """
 
 from __future__ import annotations
@@ -285,28 +286,40 @@ def _parse(output: str) -> dict[str, float]:
 
 # The run -----------------------------------------------------------------------------------------
 
-def median_of(runs: int, url: str, seconds: int, sessions: Sessions, method: str = "GET") -> dict[str, Any]:
-    """The run with the median rate of `runs` (each with new connections), and every run's rate."""
-    results = sorted((wrk(url, seconds, sessions, method) for _ in range(runs)), key=lambda r: r["rps"])
-    return {**results[len(results) // 2], "runs_rps": [r["rps"] for r in results]}
+def _median(results: list[dict[str, float]]) -> dict[str, Any]:
+    """The run with the median rate, and every run's rate."""
+    ranked = sorted(results, key=lambda r: r["rps"])
+    return {**ranked[len(ranked) // 2], "runs_rps": [r["rps"] for r in results]}
+
+
+def paired_runs(runs: int, portal: str, bare: str, seconds: int, sessions: Sessions,
+                method: str) -> dict[str, Any]:
+    """`runs` pairs of runs, the portal and the bare app back to back (which goes first alternates).
+
+    This machine's speed moves by a third between minutes; a pair shares its minute, so each
+    pair's ratio is fair even when the rates are not. The ratio reported is the pairs' median."""
+    pairs = []
+    for run in range(runs):
+        order = [(portal, "portal"), (bare, "bare")][:: 1 if run % 2 == 0 else -1]
+        pairs.append({name: wrk(url, seconds, sessions, method) for url, name in order})
+    ratios = sorted(p["portal"]["rps"] / p["bare"]["rps"] if p["bare"]["rps"] else 0.0 for p in pairs)
+    return {"portal": _median([p["portal"] for p in pairs]), "bare": _median([p["bare"] for p in pairs]),
+            "ratio": round(ratios[len(ratios) // 2], 2), "runs_ratio": [round(r, 2) for r in ratios]}
 
 
 def measure(store: str, database_url: str, seconds: int, runs: int) -> dict[str, Any]:
     environ, sessions = prepare_parents(database_url)
-    figures: dict[str, Any] = {}
-    with gunicorn("wsgi:app", environ) as portal:
-        wrk(f"{portal}/q/1", 3, sessions)  # warm-up: every worker boots, connects and compiles templates
-        figures["portal_get"] = median_of(runs, f"{portal}/q/1", seconds, sessions)
-        figures["portal_post"] = median_of(runs, f"{portal}/q/1", seconds, sessions, "POST")
+    figures: dict[str, Any] = {"store": store}
+    with gunicorn("wsgi:app", environ) as portal, gunicorn("bench.scenario_respond:bare_app()", {}) as bare:
+        portal_url, bare_url = f"{portal}/q/1", f"{bare}/bare/1"
+        for url in (portal_url, bare_url):  # warm-up: every worker boots, connects and compiles templates
+            wrk(url, 3, sessions)
+        for method in ("GET", "POST"):
+            pair = paired_runs(runs, portal_url, bare_url, seconds, sessions, method)
+            name = method.lower()
+            figures[f"portal_{name}"], figures[f"bare_{name}"] = pair["portal"], pair["bare"]
+            figures[f"ratio_{name}"], figures[f"runs_ratio_{name}"] = pair["ratio"], pair["runs_ratio"]
     figures["posts_saved"] = _every_parent_saved(database_url)
-    with gunicorn("bench.scenario_respond:bare_app()", {}) as bare:
-        wrk(f"{bare}/bare/1", 3, sessions)
-        figures["bare_get"] = median_of(runs, f"{bare}/bare/1", seconds, sessions)
-        figures["bare_post"] = median_of(runs, f"{bare}/bare/1", seconds, sessions, "POST")
-    for method in ("get", "post"):
-        portal_rps, bare_rps = figures[f"portal_{method}"]["rps"], figures[f"bare_{method}"]["rps"]
-        figures[f"ratio_{method}"] = round(portal_rps / bare_rps, 2) if bare_rps else 0.0
-    figures["store"] = store
     return figures
 
 
