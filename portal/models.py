@@ -15,6 +15,7 @@ from portal.families.models import (
     Study,
 )
 from portal.messaging.models import ContactAttempt, OutboxMessage  # noqa: F401  (registers the tables)
+from portal.respond.throttle import CodeAttempt  # noqa: F401  (registers the table)
 from portal.staff.models import LoginAttempt, RecoveryCode, StaffUser
 from portal.staff.records import AllocationRecord, AllocationSlot, Note
 

@@ -16,26 +16,10 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Request, Response, abort, current_app, request
+from flask import Flask, Request, Response, abort, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature
 from werkzeug.routing import IntegerConverter
-
-# Per-process memory storage: limits hold per app server. With several servers
-# behind a balancer, point RATELIMIT_STORAGE_URI at a shared store.
-limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
-# The attribute Flask-Limiter puts on every view wrapped by @limiter.limit; the access-code tests in
-# tests/respond fail if a new Flask-Limiter stops setting it (the code form's limits would be skipped).
-LIMITED_MARK = "__wrapper-limiter-instance"
-
-
-@limiter.request_filter
-def _view_has_no_limit() -> bool:
-    """The app has no default or application limits, only limits on decorated views, so Flask-Limiter's
-    per-request resolution is pure cost on every other page (~5 % of a questionnaire page)."""
-    return not hasattr(current_app.view_functions.get(request.endpoint or ""), LIMITED_MARK)
 
 TOKEN_BYTES = 16  # 128 bits
 TOKEN_LENGTH = 26  # base32 without padding

@@ -13,7 +13,7 @@ from werkzeug.utils import import_string
 from portal.config import ConfigError, Settings, load_settings
 from portal.db import db
 from portal.protocol.loader import ProtocolError, check_instruments, load_protocol
-from portal.security import RenewingSessionInterface, configure_headers, configure_input_checks, limiter
+from portal.security import RenewingSessionInterface, configure_headers, configure_input_checks
 
 csrf = CSRFProtect()
 
@@ -85,7 +85,6 @@ def configure_security(app: Flask) -> None:
     configure_input_checks(app)
     app.session_interface = RenewingSessionInterface()
     csrf.init_app(app)
-    limiter.init_app(app)
     configure_headers(app)
 
 

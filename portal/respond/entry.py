@@ -11,16 +11,15 @@ import math
 from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
+from werkzeug.exceptions import TooManyRequests
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import i18n, registry
 from portal.db import db
 from portal.families.models import Invitation
-from portal.respond import answers, paging, service
+from portal.respond import answers, paging, service, throttle
 from portal.respond.blueprint import begin_visit, current_invitation, render, respond, speak
 from portal.respond.pages import pages_of
-from portal.respond.throttle import CODE_LIMIT, NETWORK_LIMIT, code_bucket, failed
-from portal.security import limiter
 
 SECONDS_PER_ITEM = 12  # a generous pace for a parent reading in a second language
 
@@ -48,13 +47,17 @@ def code_form() -> str:
 
 
 @respond.post("/s")
-@limiter.limit(CODE_LIMIT, key_func=code_bucket, deduct_when=failed)
-@limiter.limit(NETWORK_LIMIT, deduct_when=failed)
 def code_entry() -> str | WerkzeugResponse | tuple[str, int]:
     typed = request.form.get("code", "")[:40]
+    now, link_key = registry.now(), registry.settings().link_key
+    attempt = throttle.Attempt.of(link_key, typed, request.remote_addr or "unknown")
+    if throttle.too_many(db.session, attempt, now):
+        raise TooManyRequests
     try:
-        invitation = service.find_by_code(db.session, registry.settings().link_key, typed, registry.now())
+        invitation = service.find_by_code(db.session, link_key, typed, now)
     except service.CodeUnusable:
+        throttle.note_failure(db.session, attempt, now)
+        db.session.commit()
         return render("respond/code.html", code=typed, error=True), 200
     return _enter(invitation)
 

@@ -1,28 +1,67 @@
-"""Limits on typed access codes.
+"""Limits on typed access codes, counted in the database so they hold for every worker and server.
 
 Failed attempts are counted per code bucket (the first group of the code),
 so a parent who mistypes their own code slows only guesses at codes that
 start the same way; parents sharing one mobile-network address are not
 locked out together. A generous per-address limit stops one machine
-spraying guesses across every bucket.
+spraying guesses across every bucket. A parent who gets in is not slowed down:
+only failures are kept, as keyed hashes of the bucket and the address, and only
+as long as the longest window.
 """
 
 from __future__ import annotations
 
-from flask import Response, request
+import datetime as dt
+import hashlib
+import hmac
+from dataclasses import dataclass
 
+from sqlalchemy import String, delete, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.db import Base
 from portal.security import normalise_access_code
 
-CODE_LIMIT = "5 per 15 minutes"
-NETWORK_LIMIT = "60 per hour"
+CODE_LIMIT, CODE_WINDOW = 5, dt.timedelta(minutes=15)
+NETWORK_LIMIT, NETWORK_WINDOW = 60, dt.timedelta(hours=1)
 BUCKET_CHARS = 4
 
 
-def code_bucket() -> str:
-    typed = normalise_access_code(request.form.get("code", "")[:40])
-    return "code:" + typed[:BUCKET_CHARS]
+class CodeAttempt(Base):
+    """One failed access-code attempt."""
+
+    __tablename__ = "code_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    bucket: Mapped[str] = mapped_column(String(64), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
 
 
-def failed(response: Response) -> bool:
-    """Only a failed attempt counts; a parent who gets in is not slowed down."""
-    return response.status_code != 302
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """Where an attempt is counted: its code bucket and its network address, as keyed hashes."""
+
+    bucket: str
+    address: str
+
+    @classmethod
+    def of(cls, link_key: bytes, typed: str, address: str) -> Attempt:
+        bucket = normalise_access_code(typed)[:BUCKET_CHARS]
+        return cls(_keyed(link_key, "attempt-bucket", bucket), _keyed(link_key, "attempt-address", address))
+
+
+def _keyed(key: bytes, purpose: str, value: str) -> str:
+    return hmac.new(key, f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def too_many(session: Session, attempt: Attempt, now: dt.datetime) -> bool:
+    failed = select(func.count(CodeAttempt.id))
+    in_bucket = failed.where(CodeAttempt.bucket == attempt.bucket, CodeAttempt.at > now - CODE_WINDOW)
+    from_address = failed.where(CodeAttempt.address == attempt.address, CodeAttempt.at > now - NETWORK_WINDOW)
+    return ((session.scalar(in_bucket) or 0) >= CODE_LIMIT
+            or (session.scalar(from_address) or 0) >= NETWORK_LIMIT)
+
+
+def note_failure(session: Session, attempt: Attempt, now: dt.datetime) -> None:
+    session.execute(delete(CodeAttempt).where(CodeAttempt.at <= now - NETWORK_WINDOW))  # never counted again
+    session.add(CodeAttempt(at=now, bucket=attempt.bucket, address=attempt.address))

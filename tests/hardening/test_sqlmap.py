@@ -1,8 +1,9 @@
 """sqlmap (the Debian package) against the parent's and the staff's entry points, on loopback.
 
 sqlmap exits 0 whether or not it finds an injection, so the test reads what it printed and logged.
-The app runs on PostgreSQL (the production database) with a seeded family; rate limits are lifted and
-the staff clock moves on between attempts, so sqlmap sees real answers rather than "too many tries".
+The app runs on PostgreSQL (the production database) with a seeded family. On the two forms with
+attempt limits the app's clock moves on between attempts, so no limit fills up and sqlmap sees
+real answers rather than "too many tries".
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from portal.security import limiter
 from tests.conftest import Clock, csrf_from
 from tests.support.builders import enrol_family
 from tests.support.live import serve
@@ -39,7 +39,7 @@ def database_url(postgresql_factory: object) -> str:
 
 
 class JumpingClock(Clock):
-    """Each look at the time is 16 minutes after the last: the sign-in attempt limits never fill up."""
+    """Each look at the time is 16 minutes after the last: the attempt limits never fill up."""
 
     def __call__(self) -> object:
         self.advance(minutes=16)
@@ -47,8 +47,7 @@ class JumpingClock(Clock):
 
 
 @pytest.fixture
-def target(app: Flask, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
-    monkeypatch.setattr(limiter, "enabled", False)  # restored after the test
+def target(app: Flask, clock: Clock) -> Iterator[tuple[str, str]]:
     enrolled = enrol_family(app, now=clock.now, site="larvik")
     token = next(t for key, t in enrolled.tokens.items() if key.endswith("/T0"))
     with serve(app) as base:
@@ -88,6 +87,7 @@ def _assert_nothing_injectable(run: tuple[str, list[str]]) -> None:
 
 def test_the_access_code_form_is_not_injectable(app: Flask, target: tuple[str, str], tmp_path: Path) -> None:
     base, _token = target
+    app.config["CLOCK"] = JumpingClock(app.config["CLOCK"].now)
     cookie, csrf = _session(app.test_client(), "/s")
     report = _sqlmap(tmp_path, f"{base}/s", f"--data=csrf_token={csrf}&code=K7QM-2XWD", "-p", "code",
                      f"--cookie={cookie}", "--csrf-token=csrf_token", f"--csrf-url={base}/s")
