@@ -218,6 +218,8 @@ class Response(Base):
     started_at: Mapped[dt.datetime]
     completed_at: Mapped[dt.datetime | None]
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    # +1 on every save of a draft: a save that read an older draft merges again instead of overwriting
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
     invitation: Mapped[Invitation] = relationship(back_populates="responses")
 
 

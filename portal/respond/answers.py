@@ -21,6 +21,11 @@ class NotEditable(Exception):
     """The invitation is not started or was already submitted: answers are frozen."""
 
 
+class SavedMeanwhile(Exception):
+    """The draft changed since it was read (another tab saved or submitted it, a double tap created
+    it first): read it again and merge once more, so neither save's answers are lost."""
+
+
 @dataclass(frozen=True, slots=True)
 class Visit:
     """Who is answering: the parent on the web, or a coordinator in a phone interview."""
@@ -49,6 +54,7 @@ class Draft:
     mode: str
     entered_by: int | None
     status: str
+    revision: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +88,7 @@ _MARKS = (Invitation.id, Invitation.wave, Invitation.instruments, Invitation.ope
           Invitation.started_at, Invitation.completed_at, Invitation.withdrawn_at, Invitation.respondent_id,
           Respondent.family_id, Respondent.language)
 _DRAFTS = (Response.id, Response.instrument_id, Response.answers, Response.language, Response.mode,
-           Response.entered_by, Response.status)
+           Response.entered_by, Response.status, Response.revision)
 _MARK_FIELDS = [field.name for field in fields(Answering)][:len(_MARKS)]
 _ANSWERING = (
     select(*_MARKS, *_DRAFTS)
@@ -114,7 +120,9 @@ def save(connection: Connection, invitation: Answering, instrument: Any, answers
          language: str, visit: Visit, now: dt.datetime) -> bool:
     """Keep answers for one instrument as a draft; True when the parent should see support text.
 
-    A draft that was submitted meanwhile (another tab) is not changed: NotEditable.
+    NotEditable when the invitation or draft as read is already closed. A draft that was saved or
+    submitted since `invitation` was read is not changed (the UPDATE requires the revision and the
+    status read): SavedMeanwhile. A draft created meanwhile fails the INSERT (IntegrityError).
     """
     if invitation.state(now) is not InvitationState.started:
         raise NotEditable
@@ -130,9 +138,11 @@ def save(connection: Connection, invitation: Answering, instrument: Any, answers
     elif marks != {"answers": draft.answers, "language": draft.language, "mode": draft.mode,
                    "entered_by": draft.entered_by}:  # Back without a change writes nothing
         changed = connection.execute(
-            update(Response).where(Response.id == draft.id, Response.status == "draft").values(**marks))
+            update(Response).where(Response.id == draft.id, Response.status == "draft",
+                                   Response.revision == draft.revision)
+            .values(**marks, revision=draft.revision + 1))
         if changed.rowcount != 1:
-            raise NotEditable
+            raise SavedMeanwhile
     raised = _raised_flags(instrument, merged)
     for flag in raised:
         _alert_once(connection, invitation, SAFETY_FLAGS[flag], now)

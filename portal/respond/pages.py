@@ -79,11 +79,16 @@ def page(number: int) -> str | WerkzeugResponse:
     return redirect(_next_url(number, len(place.pages), request.form.get("go")))
 
 
+SAVE_ATTEMPTS = 3  # each retry follows another save of the same draft that succeeded
+
+
 def _save(visit: answers.Visit, invitation: answers.Answering, place: Place,
           posted: Mapping[str, Any]) -> bool:
-    """Save and commit; a double tap that raced us to create the draft is merged in on a second try.
-    Answers submitted meanwhile (another tab) are final: the parent gets the neutral page."""
-    for attempt in (1, 2):
+    """Save and commit. When another tab or a double tap saved the same draft since it was read (or
+    created it first), read it again and merge once more. Answers submitted meanwhile are final:
+    the parent gets the neutral page."""
+    attempts = SAVE_ATTEMPTS
+    while True:
         try:
             with db.writing():
                 support = answers.save(db.session.connection(), invitation, place.instrument, posted,
@@ -93,12 +98,12 @@ def _save(visit: answers.Visit, invitation: answers.Answering, place: Place,
         except answers.NotEditable:
             db.session.rollback()
             raise service.LinkUnusable from None
-        except IntegrityError:
+        except (answers.SavedMeanwhile, IntegrityError):
             db.session.rollback()
-            if attempt == 2:
+            attempts -= 1
+            if not attempts:
                 raise
             _visit, invitation = current_invitation()
-    return False
 
 
 def page_after_expired_form() -> str:

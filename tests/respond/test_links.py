@@ -120,26 +120,50 @@ def test_a_double_submit_gives_one_response_per_instrument(app: Flask, parent: P
 
 
 def test_a_page_saved_from_a_tab_opened_before_submit_changes_nothing(app: Flask, parent: Parent) -> None:
-    """Tab one submits; tab two, read before that, saves a page: the submitted answers stay as sent."""
-    from portal.respond import answers
+    """Tab one submits; tab two, read before that, saves a page: the submitted answers stay as sent,
+    and tab two gets the neutral page."""
+    from flask import session
+
+    from portal.respond import pages, service
+    from portal.respond.blueprint import INVITATION, current_invitation
 
     parent.answer_everything()
-    with app.app_context():
-        invitation_id = db.session.scalars(select(Invitation.id).filter_by(wave="T0")).one()
-        stale = answers.load(db.session.connection(), invitation_id)
+    with app.test_request_context("/q/1", method="POST"):
+        session[INVITATION] = db.session.scalars(select(Invitation.id).filter_by(wave="T0")).one()
+        visit, stale = current_invitation()
         db.session.rollback()
-    assert stale is not None and stale.responses
-    assert parent.submit().status_code == 303
-    draft = stale.responses[0]
-    instrument = app.extensions["portal.instruments"][draft.instrument_id]
-    changed = {item: None for item in draft.answers}
+        place = pages._place(stale, 1)
+        assert place is not None
+        assert parent.submit().status_code == 303
+        sent = dict(stale.responses[0].answers)
+        with pytest.raises(service.LinkUnusable):
+            pages._save(visit, stale, place, dict.fromkeys(place.page.item_ids))
     with app.app_context():
-        with pytest.raises(answers.NotEditable):
-            answers.save(db.session.connection(), stale, instrument, changed, draft.language,
-                         answers.Visit(invitation_id), app.config["CLOCK"]())
-        db.session.rollback()
-        kept = db.session.scalars(select(Response).filter_by(instrument_id=draft.instrument_id)).one()
-    assert kept.answers == draft.answers and kept.status == "completed"
+        kept = db.session.scalars(select(Response).filter_by(instrument_id=place.instrument.id)).one()
+    assert kept.answers == sent and kept.status == "completed"
+
+
+def test_two_tabs_saving_one_draft_at_once_keep_both_pages_answers(app: Flask, parent: Parent) -> None:
+    """Tab two read the draft before tab one saved into it: tab two's save reads it again and merges,
+    so tab one's answer is not overwritten by the older copy."""
+    from flask import session
+
+    from portal.respond import answers, pages
+    from portal.respond.blueprint import INVITATION, current_invitation
+
+    parent.start()
+    with app.test_request_context("/q/1", method="POST"):
+        session[INVITATION] = db.session.scalars(select(Invitation.id).filter_by(wave="T0")).one()
+        visit, fresh = current_invitation()
+        place = pages._place(fresh, 1)
+        assert place is not None
+        first, second, third = place.page.item_ids[:3]
+        pages._save(visit, fresh, place, {first: 1})  # the draft exists
+        stale = current_invitation()[1]  # tab two reads it
+        pages._save(visit, current_invitation()[1], place, {second: 2})  # tab one saves
+        pages._save(visit, stale, place, {third: 3})  # tab two saves
+        saved = answers.by_instrument(current_invitation()[1])[place.instrument.id]
+    assert (saved[first], saved[second], saved[third]) == (1, 2, 3)
 
 
 def test_two_tabs_submitting_at_once_complete_once(app: Flask, parent: Parent) -> None:
