@@ -57,8 +57,13 @@ def derive_token(link_key: bytes, invitation_id: int, generation: int) -> LinkTo
     return LinkToken(base64.b32encode(digest[:TOKEN_BYTES]).decode().rstrip("=").lower())
 
 
+def keyed_digest(key: bytes, purpose: str, value: str) -> str:
+    """A keyed hash of `value` (hex), kept apart from other uses of the key by `purpose`."""
+    return hmac.new(key, f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
+
+
 def hash_token(link_key: bytes, token: str) -> str:
-    return hmac.new(link_key, f"lookup|{token.lower()}".encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(link_key, "lookup", token.lower())
 
 
 ACCESS_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: read aloud safely
@@ -79,8 +84,12 @@ def normalise_access_code(text: str) -> str:
 
 
 def hash_access_code(link_key: bytes, code: str) -> str:
-    message = f"code-lookup|{normalise_access_code(code)}".encode()
-    return hmac.new(link_key, message, hashlib.sha256).hexdigest()
+    return keyed_digest(link_key, "code-lookup", normalise_access_code(code))
+
+
+def client_address() -> str:
+    """The address a request came from, as attempt limits count it."""
+    return request.remote_addr or "unknown"
 
 
 def looks_like_token(text: str) -> bool:

@@ -20,6 +20,7 @@ from portal.families.models import Invitation
 from portal.respond import answers, paging, service, throttle
 from portal.respond.blueprint import begin_visit, current_invitation, render, respond, speak
 from portal.respond.pages import pages_of
+from portal.security import client_address
 
 SECONDS_PER_ITEM = 12  # a generous pace for a parent reading in a second language
 
@@ -50,7 +51,7 @@ def code_form() -> str:
 def code_entry() -> str | WerkzeugResponse | tuple[str, int]:
     typed = request.form.get("code", "")[:40]
     now, link_key = registry.now(), registry.settings().link_key
-    attempt = throttle.Attempt.of(link_key, typed, request.remote_addr or "unknown")
+    attempt = throttle.Attempt.of(link_key, typed, client_address())
     if throttle.too_many(db.session, attempt, now):
         raise TooManyRequests
     try:

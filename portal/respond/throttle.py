@@ -12,15 +12,13 @@ as long as the longest window.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from dataclasses import dataclass
 
 from sqlalchemy import String, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.db import Base
-from portal.security import normalise_access_code
+from portal.security import keyed_digest, normalise_access_code
 
 CODE_LIMIT, CODE_WINDOW = 5, dt.timedelta(minutes=15)
 NETWORK_LIMIT, NETWORK_WINDOW = 60, dt.timedelta(hours=1)
@@ -47,11 +45,8 @@ class Attempt:
     @classmethod
     def of(cls, link_key: bytes, typed: str, address: str) -> Attempt:
         bucket = normalise_access_code(typed)[:BUCKET_CHARS]
-        return cls(_keyed(link_key, "attempt-bucket", bucket), _keyed(link_key, "attempt-address", address))
-
-
-def _keyed(key: bytes, purpose: str, value: str) -> str:
-    return hmac.new(key, f"{purpose}|{value}".encode(), hashlib.sha256).hexdigest()
+        return cls(keyed_digest(link_key, "attempt-bucket", bucket),
+                   keyed_digest(link_key, "attempt-address", address))
 
 
 def too_many(session: Session, attempt: Attempt, now: dt.datetime) -> bool:

@@ -119,6 +119,3 @@ def current_user() -> StaffUser:
     user: StaffUser = g.staff_user
     return user
 
-
-def address() -> str:
-    return request.remote_addr or "unknown"

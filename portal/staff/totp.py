@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import secrets
 
 import pyotp
 import segno
+
+from portal.security import keyed_digest
 
 STEP_SECONDS = 30
 RECOVERY_CODES = 10
@@ -57,4 +58,4 @@ def new_recovery_codes() -> list[str]:
 def recovery_hash(key: bytes, user_id: int, code: str) -> str:
     """Keyed hash: the codes are random enough that a slow hash adds nothing but delay."""
     cleaned = code.strip().lower().replace("-", "").replace(" ", "")
-    return hmac.new(key, f"recovery|{user_id}|{cleaned}".encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(key, "recovery", f"{user_id}|{cleaned}")

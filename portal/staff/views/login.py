@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import registry
 from portal.db import db
+from portal.security import client_address
 from portal.staff import access, accounts, auth, totp
 from portal.staff.access import pending, public, roles
 from portal.staff.blueprint import staff
@@ -28,7 +29,7 @@ def login() -> ResponseReturnValue:
         try:
             user = auth.check_password(
                 db.session, request.form.get("email", ""), request.form.get("password", ""),
-                address=access.address(), now=registry.now(),
+                address=client_address(), now=registry.now(),
             )
         except auth.SignInRefused:
             error = REFUSED
@@ -54,14 +55,14 @@ def login_code() -> ResponseReturnValue:
     if request.method == "POST":
         try:
             factor = auth.check_second_factor(
-                db.session, user, request.form.get("code", ""), address=access.address(), now=registry.now()
+                db.session, user, request.form.get("code", ""), address=client_address(), now=registry.now()
             )
         except auth.SignInRefused:
             error = REFUSED
         except auth.TooManyAttempts as limit:
             error = TOO_MANY[str(limit)]
         else:
-            auth.signed_in(db.session, user, address=access.address(), now=registry.now(), factor=factor)
+            auth.signed_in(db.session, user, address=client_address(), now=registry.now(), factor=factor)
             db.session.commit()
             access.begin_session(user)
             return redirect(url_for("staff.home"))
@@ -85,7 +86,7 @@ def setup_totp() -> ResponseReturnValue:
         except auth.SignInRefused:
             error = "That code does not match. Check the time on your phone and try the next code."
         else:
-            auth.signed_in(db.session, user, address=access.address(), now=registry.now(), factor="totp")
+            auth.signed_in(db.session, user, address=client_address(), now=registry.now(), factor="totp")
             db.session.commit()
             access.begin_session(user)
             return render_template("staff/recovery_codes.html", codes=codes)
