@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import os
 import secrets
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -214,19 +216,34 @@ def _decode(variable: str, raw: str) -> bytes:
 
 
 def _development_secrets(instance: Path) -> dict[str, bytes]:
-    """Generate the development secrets once, so the demo survives restarts."""
+    """Generate the development secrets once, so the demo survives restarts.
+
+    Workers starting together race to make them: each writes a whole file of its own and links it
+    into place, which only the first link does; so none ever reads the file half-written.
+    """
     path = instance / "secrets.json"
     instance.mkdir(parents=True, exist_ok=True)
-    fresh = {name: base64.b64encode(secrets.token_bytes(32)).decode() for name in SECRETS}
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        stored = json.loads(path.read_text())
-    else:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(fresh, handle)
-        stored = fresh
+    if not path.exists():
+        fresh = {name: base64.b64encode(secrets.token_bytes(32)).decode() for name in SECRETS}
+        _write_private(instance, json.dumps(fresh), lambda written: _link_if_absent(written, path))
+    stored = json.loads(path.read_text())
     return {name: base64.b64decode(stored[name]) for name in SECRETS}
+
+
+def _link_if_absent(written: Path, path: Path) -> None:
+    with contextlib.suppress(FileExistsError):  # another worker's secrets came first: all use those
+        os.link(written, path)
+
+
+def _write_private(instance: Path, text: str, place: Callable[[Path], None]) -> None:
+    """Write `text` to a new owner-only file beside the secrets, hand it to `place`, then drop the name."""
+    fd, name = tempfile.mkstemp(dir=instance, prefix=".secrets-")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        place(Path(name))
+    finally:
+        Path(name).unlink(missing_ok=True)  # gone already when `place` moved it
 
 
 def forget_development_key(instance: Path) -> None:
@@ -237,4 +254,4 @@ def forget_development_key(instance: Path) -> None:
     stored = json.loads(path.read_text())
     for name in ("keystore_key", "blind_index_key"):
         stored[name] = base64.b64encode(secrets.token_bytes(32)).decode()
-    path.write_text(json.dumps(stored))
+    _write_private(path.parent, json.dumps(stored), lambda written: os.replace(written, path))

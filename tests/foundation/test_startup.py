@@ -6,6 +6,8 @@ import base64
 import os
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -84,6 +86,22 @@ def test_development_secrets_are_made_once_and_kept_private(tmp_path: Path) -> N
     assert first.link_key == second.link_key and len(first.link_key) == 32
     assert len({first.secret_key, first.link_key, first.keystore_key, first.blind_index_key}) == 4
     assert (tmp_path / "secrets.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_workers_starting_together_share_one_set_of_development_secrets(tmp_path: Path) -> None:
+    """gunicorn boots its workers at once, and each loads the settings: none may read the secrets file
+    half-written (a CI run saw a worker fail to boot on an empty secrets.json)."""
+    for round_ in range(40):
+        instance = tmp_path / str(round_)
+        start = threading.Barrier(8)
+
+        def boot(instance: Path = instance, start: threading.Barrier = start) -> bytes:
+            start.wait()
+            return load_settings({"PORTAL_ENV": "development"}, instance).link_key
+
+        with ThreadPoolExecutor(8) as pool:
+            keys = list(pool.map(lambda _: boot(), range(8)))
+        assert len(set(keys)) == 1
 
 
 def test_settings_never_print_a_secret() -> None:
