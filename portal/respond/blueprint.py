@@ -55,7 +55,7 @@ def current_visit() -> Visit | None:
 
 def current_invitation(allow_completed: bool = False) -> tuple[Visit, Answering]:
     visit = current_visit()
-    invitation = answers.load(db.session.connection(), visit.invitation_id) if visit else None
+    invitation = answers.load(db.connection, visit.invitation_id) if visit else None
     allowed = (*USABLE, InvitationState.completed) if allow_completed else USABLE
     if visit is None or invitation is None or invitation.state(registry.now()) not in allowed:
         raise LinkUnusable

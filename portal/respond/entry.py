@@ -68,7 +68,7 @@ def _enter(invitation: Invitation) -> WerkzeugResponse:
     service.start(invitation, registry.now())
     db.session.commit()
     begin_visit(invitation)
-    answering = answers.load(db.session.connection(), invitation.id)
+    answering = answers.load(db.connection, invitation.id)
     assert answering is not None  # just started, in this request
     number = paging.first_unanswered(pages_of(answering), answers.by_instrument(answering))
     return redirect(url_for("respond.page", number=number) if number else url_for("respond.review"))
@@ -83,8 +83,8 @@ def language() -> WerkzeugResponse:
         session[i18n.SESSION_LANGUAGE] = chosen
         respondent_id = _respondent_of(back)
         if respondent_id is not None:
-            service.set_language(db.session.connection(), respondent_id, chosen)
-            db.session.commit()
+            service.set_language(db.connection, respondent_id, chosen)
+            db.commit()
     return redirect(back, 303)
 
 

@@ -91,15 +91,15 @@ def _save(visit: answers.Visit, invitation: answers.Answering, place: Place,
     while True:
         try:
             with db.writing():
-                support = answers.save(db.session.connection(), invitation, place.instrument, posted,
+                support = answers.save(db.connection, invitation, place.instrument, posted,
                                        place.language.shown, visit, registry.now())
-                db.session.commit()
+                db.commit()
             return support
         except answers.NotEditable:
-            db.session.rollback()
+            db.rollback()
             raise service.LinkUnusable from None
         except (answers.SavedMeanwhile, IntegrityError):
-            db.session.rollback()
+            db.rollback()
             attempts -= 1
             if not attempts:
                 raise
@@ -169,11 +169,11 @@ def submit() -> WerkzeugResponse:
     _visit, invitation = current_invitation(allow_completed=True)
     with db.writing():  # the completion's UPDATE runs in submit(), so the turn starts before it
         try:
-            service.submit(db.session.connection(), invitation, registry.catalogue(), pages_of(invitation),
+            service.submit(db.connection, invitation, registry.catalogue(), pages_of(invitation),
                            registry.now())
         except service.AnswersMissing:
             return redirect(url_for("respond.review"))
-        db.session.commit()
+        db.commit()
     return redirect(url_for("respond.thanks"), 303)
 
 
