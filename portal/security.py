@@ -12,13 +12,15 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Request, Response, abort, request
+from flask import Flask, Request, abort, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 TOKEN_BYTES = 16  # 128 bits
@@ -121,18 +123,40 @@ CSP = (
 )
 
 
+PAGE_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cache-Control", "no-store"),
+)
+STATIC_HEADERS = PAGE_HEADERS[:-1]  # the stylesheet may be cached
+
+
 def configure_headers(app: Flask) -> None:
-    @app.after_request
-    def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["Referrer-Policy"] = "no-referrer"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-        if request.endpoint != "static":
-            response.headers["Cache-Control"] = "no-store"
-        return response
+    """The same headers on every answer, pages and errors alike, in place of any the app set.
+    A WSGI wrapper adds them to the list it hands the server: through Flask's Headers, seven
+    assignments on every page cost ~3 % of a parent's page."""
+    app.wsgi_app = _WithHeaders(app.wsgi_app, f"{app.static_url_path}/")  # type: ignore[method-assign]
+
+
+class _WithHeaders:
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], static_prefix: str) -> None:
+        self.wsgi_app, self.static_prefix = wsgi_app, static_prefix
+        self.page = PAGE_HEADERS, frozenset(name.lower() for name, _value in PAGE_HEADERS)
+        self.static = STATIC_HEADERS, frozenset(name.lower() for name, _value in STATIC_HEADERS)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        static = environ.get("PATH_INFO", "").startswith(self.static_prefix)
+        ours, names = self.static if static else self.page
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            kept = [(name, value) for name, value in headers if name.lower() not in names]
+            return start_response(status, [*kept, *ours], exc_info)
+
+        return self.wsgi_app(environ, start)
 
 
 # Input every view can trust -----------------------------------------------------
@@ -152,14 +176,22 @@ def configure_input_checks(app: Flask) -> None:
 
     @app.before_request
     def _refuse_bad_input() -> None:
-        _refuse_cut_chunked_body(app)
+        environ = request.environ  # most requests have no query, no body: nothing to parse
+        if environ.get("HTTP_TRANSFER_ENCODING"):
+            _refuse_cut_chunked_body(app)
         if "\x00" in request.path:
             abort(404)  # no page has such an address; a parent's link with one gets the neutral page
-        values = [*request.args.keys(), *request.args.values()]
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            values += [*request.form.keys(), *request.form.values()]
-        if any("\x00" in value for value in values):
+        if environ.get("QUERY_STRING") and _any_nul(request.args):
             abort(400)
+        if environ.get("CONTENT_TYPE") and request.mimetype in FORM_TYPES and _any_nul(request.form):
+            abort(400)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _any_nul(values: MultiDict[str, str]) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
 
 
 def _refuse_cut_chunked_body(app: Flask) -> None:
