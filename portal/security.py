@@ -9,16 +9,19 @@ Bumping the generation revokes every earlier link of that invitation.
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
 import hashlib
 import hmac
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Request, abort, request
+from flask import Flask, Request, abort, g, request, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 from itsdangerous import BadSignature
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
@@ -204,6 +207,45 @@ def _refuse_cut_chunked_body(app: Flask) -> None:
         abort(413)
 
 
+# Form tokens ------------------------------------------------------------------------
+
+CSRF_FIELD = "csrf_token"  # Flask-WTF's name: the form field, the session key and g's attribute
+
+
+class ReusedFormTokens:
+    """The CSRF token for a page's forms: Flask-WTF's, signed once a minute per session.
+
+    Flask-WTF signs the session's raw token afresh for every page, ~3 % of a parent's page. A token
+    signed a moment ago for the same raw token is as good (same key, same raw token, and the raw
+    token is the session's own); it only expires up to REUSE seconds before Flask-WTF's time limit
+    (an hour).
+    """
+
+    REUSE = 60.0  # seconds
+    KEPT_MAX = 4096
+
+    def __init__(self) -> None:
+        self.signed: dict[str, tuple[str, float]] = {}
+
+    def __call__(self) -> str:
+        raw = session.get(CSRF_FIELD)
+        kept = self.signed.get(raw) if isinstance(raw, str) else None
+        if kept is not None and time.monotonic() - kept[1] < self.REUSE:
+            setattr(g, CSRF_FIELD, kept[0])  # where generate_csrf() keeps the request's token
+            return kept[0]
+        token: str = generate_csrf()
+        if len(self.signed) >= self.KEPT_MAX:
+            self.signed.clear()
+        self.signed[session[CSRF_FIELD]] = (token, time.monotonic())
+        return token
+
+
+def configure_csrf(app: Flask, csrf: CSRFProtect) -> None:
+    csrf.init_app(app)
+    tokens = ReusedFormTokens()
+    app.context_processor(lambda: {"csrf_token": tokens})  # in place of Flask-WTF's, registered before
+
+
 # Sessions ---------------------------------------------------------------------------
 
 class SignedSession(SecureCookieSession):
@@ -211,30 +253,51 @@ class SignedSession(SecureCookieSession):
 
 
 class RenewingSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie, re-signed only once half of a permanent session's lifetime has passed.
+    """Flask's signed cookie, re-signed only once half of a permanent session's lifetime has passed,
+    and its signature checked once per cookie value.
 
     Re-signing on every response cost a serialisation and an HMAC on every page. The signature's
     timestamp still bounds the session: one left idle for the whole lifetime ends, one in use is
     renewed before it gets there. So a parent's idle session now ends between one and two hours
     after their last page (it was exactly two). A changed session is saved at once, as before (so
     the staff idle timer, which is written on every staff page, keeps working).
+
+    A browser sends the same cookie with every page until it changes, and unsigning it (base64,
+    zlib, JSON, HMAC) cost ~4 % of a parent's page: what a valid cookie says is kept, by its exact
+    value, and only its age is checked again on each request.
     """
 
     session_class = SignedSession
+    VERIFIED_MAX = 4096  # cookies kept per worker; about a session's worth of busy parents
+
+    def __init__(self) -> None:
+        self.verified: dict[str, tuple[dict[str, Any], dt.datetime]] = {}
 
     def open_session(self, app: Flask, request: Request) -> SignedSession | None:
-        serializer = self.get_signing_serializer(app)
+        if not app.secret_key:
+            return None
         value = request.cookies.get(self.get_cookie_name(app))
-        if serializer is None or not value:
-            return None if serializer is None else self.session_class()
-        lifetime = int(app.permanent_session_lifetime.total_seconds())
-        try:
-            data, signed_at = serializer.loads(value, max_age=lifetime, return_timestamp=True)
-        except BadSignature:
+        known = self.verified.get(value) if value else None
+        if known is None and value:
+            known = self._unsign(app, value)
+        if known is None or dt.datetime.now(dt.UTC) - known[1] > app.permanent_session_lifetime:
             return self.session_class()
-        session = self.session_class(data)
+        data, signed_at = known
+        session = self.session_class(_thawed(data))
         session.signed_at = signed_at
         return session
+
+    def _unsign(self, app: Flask, value: str) -> tuple[dict[str, Any], dt.datetime] | None:
+        serializer = self.get_signing_serializer(app)
+        assert serializer is not None  # there is a secret key
+        try:
+            known: tuple[dict[str, Any], dt.datetime] = serializer.loads(value, return_timestamp=True)
+        except BadSignature:
+            return None
+        if len(self.verified) >= self.VERIFIED_MAX:
+            self.verified.clear()
+        self.verified[value] = known
+        return known
 
     def should_set_cookie(self, app: Flask, session: Any) -> bool:
         if session.modified:
@@ -243,3 +306,9 @@ class RenewingSessionInterface(SecureCookieSessionInterface):
             return False
         signed_at = getattr(session, "signed_at", None)
         return signed_at is None or dt.datetime.now(dt.UTC) - signed_at >= app.permanent_session_lifetime / 2
+
+
+def _thawed(data: dict[str, Any]) -> dict[str, Any]:
+    """A kept cookie's values for one request: lists and dicts copied, so no request changes another's."""
+    return {key: copy.deepcopy(value) if isinstance(value, list | dict) else value
+            for key, value in data.items()}

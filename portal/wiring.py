@@ -13,7 +13,12 @@ from werkzeug.utils import import_string
 from portal.config import ConfigError, Settings, load_settings
 from portal.db import db
 from portal.protocol.loader import ProtocolError, check_instruments, load_protocol
-from portal.security import RenewingSessionInterface, configure_headers, configure_input_checks
+from portal.security import (
+    RenewingSessionInterface,
+    configure_csrf,
+    configure_headers,
+    configure_input_checks,
+)
 
 csrf = CSRFProtect()
 
@@ -84,7 +89,7 @@ def configure_study(app: Flask, settings: Settings) -> None:
 def configure_security(app: Flask) -> None:
     configure_input_checks(app)
     app.session_interface = RenewingSessionInterface()
-    csrf.init_app(app)
+    configure_csrf(app, csrf)
     configure_headers(app)
 
 

@@ -37,6 +37,21 @@ def test_start_needs_the_form_token(parent: Parent, app: Flask) -> None:
     assert parent.start().status_code == 302
 
 
+def test_a_page_form_token_works_only_in_its_own_browser(app: Flask, parent: Parent) -> None:
+    """Each browser's pages carry a form token of its own session; another's is refused."""
+    parent.start()
+    phone_two = Parent(app.test_client(), parent.token)
+    phone_two.start()
+    first_pages = [csrf_from(browser.client.get("/q/1").text) for browser in (parent, phone_two)]
+    assert first_pages[0] != first_pages[1]
+    stranger = parent.client.post("/q/1", data={"csrf_token": first_pages[1], "who5_1": "3"})
+    assert stranger.status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(Response)).first() is None
+    own = parent.client.post("/q/1", data={"csrf_token": first_pages[0], "who5_1": "3"})
+    assert own.status_code == 302
+
+
 def test_start_page_shows_the_neutral_name_and_time(parent: Parent) -> None:
     page = parent.open()
     assert "Familiestudien" in page.text and "min." in page.text

@@ -68,3 +68,26 @@ def test_a_changed_session_is_saved_at_once(app: Flask, parent: Parent) -> None:
     signed_ago(app, parent.client, dt.timedelta(minutes=20))
     switched = parent.post("/language", {"lang": "en", "next": "/q/1"})
     assert "session=" in switched.headers["Set-Cookie"]
+
+
+def test_a_cookie_seen_before_still_ends_with_its_lifetime(app: Flask, parent: Parent) -> None:
+    """Each worker keeps what a valid cookie says once its signature was checked; its age counts still."""
+    parent.start()
+    signed_ago(app, parent.client, LIFETIME - dt.timedelta(seconds=1))
+    almost_over = parent.client.get_cookie("session").value  # type: ignore[union-attr]
+    assert parent.client.get("/q/1").status_code == 200  # checked and kept (and renewed in the browser)
+    time.sleep(2)
+    parent.client.set_cookie("session", almost_over)  # a copy of the old cookie, sent again
+    assert parent.client.get("/q/1").status_code == 404
+
+
+def test_no_request_changes_what_another_reads_from_the_same_cookie(app: Flask) -> None:
+    serializer: Any = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    cookie = serializer.dumps({"pending": [7, "2026-11-22T08:00:00+00:00"]})
+    with app.test_request_context(headers={"Cookie": f"session={cookie}"}) as first:
+        opened = app.session_interface.open_session(app, first.request)
+        assert opened is not None
+        opened["pending"].append("changed in place")
+    with app.test_request_context(headers={"Cookie": f"session={cookie}"}) as second:
+        again = app.session_interface.open_session(app, second.request)
+        assert again is not None and again["pending"] == [7, "2026-11-22T08:00:00+00:00"]
