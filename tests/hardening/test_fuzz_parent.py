@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from portal.db import db
 from portal.families.models import Invitation, Respondent
 from portal.respond.paging import plan
 from tests.conftest import csrf_from
-from tests.hardening.conftest import FIELDS, FUZZ, NASTY, World, check, form, form_pairs, table_counts
+from tests.hardening.conftest import FIELDS, FUZZ, LEAKS, NASTY, World, check, form, form_pairs, table_counts
 
 pytestmark = pytest.mark.databases
 
@@ -119,6 +119,9 @@ SEGMENT = st.one_of(
 @FUZZ
 @given(segment=SEGMENT)
 def test_any_link_gives_the_neutral_page(app: Flask, world: World, segment: str) -> None:
+    # The page links back to its own path (the language switch): a path that spells a leak's word
+    # ("sqlalchemy", drawn by Hypothesis from the code's own constants) cannot be told from a leak.
+    assume(LEAKS.search(segment) is None)
     client = app.test_client()
     before = table_counts(app)
     response = client.get("/s/" + segment.replace("/", "%2F").replace("?", "%3F").replace("#", "%23"))
