@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from portal.families.models import Alert, Invitation, InvitationState, Respondent, Response, invitation_state
 from portal.measures import score
@@ -116,6 +116,14 @@ def response_for(invitation: Answering, instrument_id: str) -> Draft | None:
     return next((r for r in invitation.responses if r.instrument_id == instrument_id), None)
 
 
+# Built once, on the table: an ORM-enabled statement built per save cost a third of the save.
+_DRAFTS_TABLE = cast(Table, Response.__table__)
+_NEW_DRAFT = insert(_DRAFTS_TABLE)  # the columns are the parameters
+_CHANGED_DRAFT = update(_DRAFTS_TABLE).where(  # the SET columns are the parameters named after them
+    _DRAFTS_TABLE.c.id == bindparam("draft_id"), _DRAFTS_TABLE.c.status == "draft",
+    _DRAFTS_TABLE.c.revision == bindparam("read_revision"))
+
+
 def save(connection: Connection, invitation: Answering, instrument: Any, answers: Mapping[str, Any],
          language: str, visit: Visit, now: dt.datetime) -> bool:
     """Keep answers for one instrument as a draft; True when the parent should see support text.
@@ -130,17 +138,15 @@ def save(connection: Connection, invitation: Answering, instrument: Any, answers
     merged = {**(draft.answers if draft else {}), **answers}
     marks = {"answers": merged, "language": language, "mode": visit.mode, "entered_by": visit.entered_by}
     if draft is None:
-        connection.execute(insert(Response).values(
-            invitation_id=invitation.id, instrument_id=instrument.id, instrument_version=instrument.version,
-            status="draft", started_at=now, **marks))
+        connection.execute(_NEW_DRAFT, {
+            "invitation_id": invitation.id, "instrument_id": instrument.id, "status": "draft",
+            "instrument_version": instrument.version, "started_at": now, **marks})
     elif draft.status != "draft":
         raise NotEditable
     elif marks != {"answers": draft.answers, "language": draft.language, "mode": draft.mode,
                    "entered_by": draft.entered_by}:  # Back without a change writes nothing
-        changed = connection.execute(
-            update(Response).where(Response.id == draft.id, Response.status == "draft",
-                                   Response.revision == draft.revision)
-            .values(**marks, revision=draft.revision + 1))
+        changed = connection.execute(_CHANGED_DRAFT, {
+            "draft_id": draft.id, "read_revision": draft.revision, "revision": draft.revision + 1, **marks})
         if changed.rowcount != 1:
             raise SavedMeanwhile
     raised = _raised_flags(instrument, merged)
