@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 
+from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, render_template, request, session
 from flask_babel import Babel, get_locale, get_translations
@@ -60,11 +61,18 @@ def from_accept_language() -> str | None:
     return None
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    """Flask-Babel's selector. It returns a parsed Locale, kept: Flask-Babel would parse a code
+    again on every request (a look at Babel's data files on disk each time)."""
     chosen = g.get("locale")
-    if chosen in LANGUAGES:
-        return str(chosen)
-    return known(session.get(SESSION_LANGUAGE)) or from_accept_language() or DEFAULT
+    if chosen not in LANGUAGES:
+        chosen = known(session.get(SESSION_LANGUAGE)) or from_accept_language() or DEFAULT
+    return _parsed(chosen)
+
+
+@functools.cache
+def _parsed(code: str) -> Locale:  # one of LANGUAGES
+    return Locale.parse(code)
 
 
 def current() -> str:
@@ -74,8 +82,6 @@ def current() -> str:
 @functools.lru_cache(maxsize=256)
 def language_name(code: str, in_language: str | None = None) -> str:
     """A language's name in another language (or in itself), from the CLDR data Babel carries."""
-    from babel import Locale, UnknownLocaleError
-
     if in_language is None and code in LANGUAGES:
         return LANGUAGES[code]
     try:
