@@ -182,6 +182,9 @@ def check_database_url(variable: str, url: str) -> str:
         ) from None
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError(f"{variable} must point to SQLite or PostgreSQL, not {parsed.drivername}")
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        # each pool (the readers have their own) would see a database of its own, and it is lost on exit
+        raise ConfigError(f"{variable} must name a SQLite file (sqlite:///PATH), not an in-memory database")
     return url
 
 

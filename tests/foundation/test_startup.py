@@ -59,6 +59,12 @@ def test_a_database_url_of_the_wrong_kind_is_one_line(tmp_path: Path) -> None:
     assert_one_line(result, "PORTAL_DATABASE_URL is not a database URL")
 
 
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_an_in_memory_database_is_refused_in_one_line(tmp_path: Path, url: str) -> None:
+    assert_one_line(run_flask(tmp_path, {"PORTAL_DATABASE_URL": url}, "db", "upgrade"),
+                    "PORTAL_DATABASE_URL must name a SQLite file")
+
+
 def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
     url = f"postgresql+psycopg://nobody@/nowhere?host={tmp_path}"
     assert_one_line(run_flask(tmp_path, {"PORTAL_DATABASE_URL": url}, "db", "upgrade"),
