@@ -5,7 +5,7 @@ bench/scenario_respond.py serves the parent's pages with this same file, so its 
 the like belong to the deployment (command line or GUNICORN_CMD_ARGS), not here.
 """
 
-# One worker process per core: a page is CPU-bound Python (~1 ms), so more processes than cores
+# One worker process per core: a page is CPU-bound Python (~0.6 ms), so more processes than cores
 # only queue for the same two cores. Threads let a worker go on rendering while one request waits
 # for PostgreSQL or for SQLite's write lock. Measured on this 2-core machine (32 connections, GET and
 # a real save, SQLite and PostgreSQL, 5 s runs while other benchmarks shared the machine): 2 x 4
