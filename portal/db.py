@@ -216,10 +216,20 @@ class Database:
 
     def commit(self) -> None:
         """Commit the request's work, whether on its session or on its bare connection."""
-        (g.db_session if "db_session" in g else self.connection).commit()
+        opened = self._opened()
+        if opened is not None:
+            opened.commit()
 
     def rollback(self) -> None:
-        (g.db_session if "db_session" in g else self.connection).rollback()
+        """Drop the request's uncommitted work, if it has opened a session or a connection."""
+        opened = self._opened()
+        if opened is not None:
+            opened.rollback()
+
+    @staticmethod
+    def _opened() -> Session | Connection | None:
+        opened: Session | Connection | None = g.get("db_session", g.get("db_connection"))
+        return opened
 
     @staticmethod
     def read_only() -> None:

@@ -62,4 +62,4 @@ def _forget_failed_work() -> None:
     """After a crash the session may hold a half-done transaction: drop it, and show no account menu."""
     g.pop("staff_user", None)
     with contextlib.suppress(SQLAlchemyError):  # the database itself is gone; the page needs none of it
-        db.session.rollback()
+        db.rollback()
