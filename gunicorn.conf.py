@@ -6,12 +6,18 @@ the like belong to the deployment (command line or GUNICORN_CMD_ARGS), not here.
 """
 
 # One worker process per core: a page is CPU-bound Python (~0.6 ms), so more processes than cores
-# only queue for the same two cores. Threads let a worker go on rendering while one request waits
-# for PostgreSQL or for SQLite's write lock. Measured on this 2-core machine (32 connections, GET and
-# a real save, SQLite and PostgreSQL, 5 s runs while other benchmarks shared the machine): 2 x 4
-# threads, 2 x 2 and 2 x 1 were within the run-to-run noise of each other (about +-30 %), and 3 or 4
-# single-threaded workers were no better; 2 x 4 gave the most even figures on PostgreSQL, so we keep
-# it. Re-measure with `python -m bench.run respond` on the real server, one worker per core.
+# only queue for the same two cores. Threads let a worker go on with another request while one waits
+# for PostgreSQL, for SQLite's write lock or for a slow client, but they queue for the worker's GIL:
+# measured on this 2-core machine with PostgreSQL on the same cores (32 connections, 4 s runs, GET and
+# a real save; 2-3 runs each, 2026-11-22), portal req/s and p99:
+#   2 x 1 thread:  GET 1,530-1,855, p99 24-25 ms;  POST 1,390-1,560, p99 28-30 ms
+#   2 x 2 threads: GET 1,465-1,710, p99 30-33 ms;  POST 1,180-1,435, p99 38-45 ms
+#   2 x 4 threads: GET 1,210-1,570, p99 37-39 ms;  POST 1,190-1,350, p99 40-49 ms
+#   2 x 8 threads: GET   805-1,125, p99 234 ms;    POST 1,125-1,225, p99 136 ms
+# (3 x 1, 4 x 1 and 3 x 2 were no better than 2 x 1; on SQLite 2 x 1 and 2 x 4 were alike.) We take
+# 2 threads: most of the single thread's gain, and a slow client or a database on another machine
+# (longer waits than here) does not stall a whole worker. Re-measure with `python -m bench.run
+# respond` on the real server, one worker per core.
 workers = 2
 worker_class = "gthread"
-threads = 4
+threads = 2
