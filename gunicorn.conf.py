@@ -21,3 +21,5 @@ the like belong to the deployment (command line or GUNICORN_CMD_ARGS), not here.
 workers = 2
 worker_class = "gthread"
 threads = 2
+# Each worker keeps up to three PostgreSQL pools (portal/db.py: transactions, read-only requests,
+# single-statement saves), each holding at most one connection per thread in use: 2 x 2 x 3 = 12 here.

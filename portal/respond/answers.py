@@ -124,35 +124,52 @@ _CHANGED_DRAFT = update(_DRAFTS_TABLE).where(  # the SET columns are the paramet
     _DRAFTS_TABLE.c.revision == bindparam("read_revision"))
 
 
-def save(connection: Connection, invitation: Answering, instrument: Any, answers: Mapping[str, Any],
-         language: str, visit: Visit, now: dt.datetime) -> bool:
-    """Keep answers for one instrument as a draft; True when the parent should see support text.
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one save writes: an instrument's merged answers, and the safety flags they raise."""
 
-    NotEditable when the invitation or draft as read is already closed. A draft that was saved or
-    submitted since `invitation` was read is not changed (the UPDATE requires the revision and the
-    status read): SavedMeanwhile. A draft created meanwhile fails the INSERT (IntegrityError).
-    """
+    invitation: Answering
+    instrument: Any
+    draft: Draft | None  # as read; None: the instrument's first save
+    marks: Mapping[str, Any]  # answers, language, mode, entered_by
+    raised: tuple[str, ...]
+
+
+def change(invitation: Answering, instrument: Any, answers: Mapping[str, Any], language: str, visit: Visit,
+           now: dt.datetime) -> Change:
+    """What saving `answers` for one instrument writes. NotEditable when the invitation or the draft
+    as read is already closed."""
     if invitation.state(now) is not InvitationState.started:
         raise NotEditable
     draft = response_for(invitation, instrument.id)
+    if draft is not None and draft.status != "draft":
+        raise NotEditable
     merged = {**(draft.answers if draft else {}), **answers}
     marks = {"answers": merged, "language": language, "mode": visit.mode, "entered_by": visit.entered_by}
+    return Change(invitation, instrument, draft, marks, tuple(_raised_flags(instrument, merged)))
+
+
+def save(connection: Connection, change: Change, now: dt.datetime) -> None:
+    """Keep a change as the instrument's draft, with an alert for each raised flag.
+
+    Each statement stands alone except the alerts, which must commit with the draft (see
+    Database.together). A draft that was saved or submitted since it was read is not changed (the
+    UPDATE requires the revision and the status read): SavedMeanwhile. A draft created meanwhile
+    fails the INSERT (IntegrityError).
+    """
+    invitation, draft, marks = change.invitation, change.draft, change.marks
     if draft is None:
         connection.execute(_NEW_DRAFT, {
-            "invitation_id": invitation.id, "instrument_id": instrument.id, "status": "draft",
-            "instrument_version": instrument.version, "started_at": now, **marks})
-    elif draft.status != "draft":
-        raise NotEditable
+            "invitation_id": invitation.id, "instrument_id": change.instrument.id, "status": "draft",
+            "instrument_version": change.instrument.version, "started_at": now, **marks})
     elif marks != {"answers": draft.answers, "language": draft.language, "mode": draft.mode,
                    "entered_by": draft.entered_by}:  # Back without a change writes nothing
         changed = connection.execute(_CHANGED_DRAFT, {
             "draft_id": draft.id, "read_revision": draft.revision, "revision": draft.revision + 1, **marks})
         if changed.rowcount != 1:
             raise SavedMeanwhile
-    raised = _raised_flags(instrument, merged)
-    for flag in raised:
+    for flag in change.raised:
         _alert_once(connection, invitation, SAFETY_FLAGS[flag], now)
-    return bool(raised)
 
 
 def _raised_flags(instrument: Any, answers: Mapping[str, Any]) -> list[str]:

@@ -64,6 +64,8 @@ def _place(invitation: answers.Answering, number: int) -> Place | None:
 
 @respond.route("/q/<int:number>", methods=["GET", "POST"])
 def page(number: int) -> str | WerkzeugResponse:
+    if request.method == "POST":
+        db.single_statements()  # a save is one statement, unless it raises an alert (see _save)
     visit, invitation = current_invitation()
     place = _place(invitation, number)
     if place is None:
@@ -84,17 +86,20 @@ SAVE_ATTEMPTS = 3  # each retry follows another save of the same draft that succ
 
 def _save(visit: answers.Visit, invitation: answers.Answering, place: Place,
           posted: Mapping[str, Any]) -> bool:
-    """Save and commit. When another tab or a double tap saved the same draft since it was read (or
-    created it first), read it again and merge once more. Answers submitted meanwhile are final:
-    the parent gets the neutral page."""
+    """Save and commit; True when the parent should see support text. When another tab or a double
+    tap saved the same draft since it was read (or created it first), read it again and merge once
+    more. Answers submitted meanwhile are final: the parent gets the neutral page."""
     attempts = SAVE_ATTEMPTS
     while True:
+        now = registry.now()
         try:
+            change = answers.change(invitation, place.instrument, posted, place.language.shown, visit, now)
             with db.writing():
-                support = answers.save(db.connection, invitation, place.instrument, posted,
-                                       place.language.shown, visit, registry.now())
+                if change.raised:
+                    db.together()  # the coordinator's alert commits with the answer that raised it
+                answers.save(db.connection, change, now)
                 db.commit()
-            return support
+            return bool(change.raised)
         except answers.NotEditable:
             db.rollback()
             raise service.LinkUnusable from None

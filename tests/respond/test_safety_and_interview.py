@@ -3,8 +3,9 @@ a coordinator's phone interview saves answers marked as such."""
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from portal.db import db
 from portal.families.models import Alert, Invitation, Response
@@ -34,6 +35,45 @@ def test_item9_above_zero_shows_support_once_and_raises_one_alert(app: Flask, pa
         invitation = db.session.scalars(select(Invitation).filter_by(wave="T0")).one()
     assert [(a.kind, a.respondent_id, a.resolved_at) for a in alerts] == [
         ("phq9_item9", invitation.respondent_id, None)]
+
+
+# A store that refuses every new alert, as a full disk or a lost connection would at that moment
+REFUSE_ALERTS = {  # (statements that refuse, the statement that stops refusing)
+    "sqlite": (["CREATE TRIGGER refuse_alert BEFORE INSERT ON alert "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"], "DROP TRIGGER refuse_alert"),
+    "postgresql": (
+        ["CREATE FUNCTION refuse_alert() RETURNS trigger LANGUAGE plpgsql "
+         "AS $$ BEGIN RAISE 'refused'; END $$",
+         "CREATE TRIGGER refuse_alert BEFORE INSERT ON alert FOR EACH ROW EXECUTE FUNCTION refuse_alert()"],
+        "DROP TRIGGER refuse_alert ON alert"),
+}
+
+
+@pytest.mark.databases
+def test_an_answer_that_raises_an_alert_is_kept_only_with_its_alert(app: Flask, parent: Parent,
+                                                                     backend: str) -> None:
+    """Page saves commit statement by statement, except the answer that raises an alert: it and the
+    alert commit together. If the alert cannot be stored, the answer is not kept either, so the
+    parent sends the page again and no item 9 above 0 goes unseen by the coordinators."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error page
+    refuse, stop_refusing = REFUSE_ALERTS[backend]
+    with app.app_context():
+        for statement in refuse:
+            db.session.execute(text(statement))
+        db.session.commit()
+    assert parent.client.get(_phq9_second_page(parent, "0")).status_code == 200  # no alert: saved
+    refused = parent.answer(3, {"phq9_9": "2"})
+    assert refused.status_code == 500
+    with app.app_context():
+        kept = db.session.scalars(select(Response.answers).filter_by(instrument_id="phq9")).one()
+        db.session.execute(text(stop_refusing))
+        db.session.commit()
+    assert kept["phq9_9"] == 0
+    assert parent.answer(3, {"phq9_9": "2"}).status_code == 302
+    with app.app_context():
+        kept = db.session.scalars(select(Response.answers).filter_by(instrument_id="phq9")).one()
+        alerts = db.session.scalars(select(Alert.kind)).all()
+    assert (kept["phq9_9"], alerts) == (2, ["phq9_item9"])
 
 
 def test_item9_at_zero_raises_nothing(app: Flask, parent: Parent) -> None:
