@@ -241,6 +241,10 @@ class ReusedFormTokens:
 
 
 def configure_csrf(app: Flask, csrf: CSRFProtect) -> None:
+    # Flask-WTF also wants a same-origin Referer on https requests. Our pages ask browsers to send
+    # none (Referrer-Policy: no-referrer: tokens are in URLs), and a form sent under that policy
+    # carries `Origin: null`; with the check on, every form behind TLS was refused.
+    app.config["WTF_CSRF_SSL_STRICT"] = False
     csrf.init_app(app)
     tokens = ReusedFormTokens()
     app.context_processor(lambda: {"csrf_token": tokens})  # in place of Flask-WTF's, registered before
