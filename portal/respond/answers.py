@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
+from portal.db import Query
 from portal.families.models import Alert, Invitation, InvitationState, Respondent, Response, invitation_state
 from portal.measures import score
 from portal.respond.paging import Page
@@ -90,7 +91,7 @@ _MARKS = (Invitation.id, Invitation.wave, Invitation.instruments, Invitation.ope
 _DRAFTS = (Response.id, Response.instrument_id, Response.answers, Response.language, Response.mode,
            Response.entered_by, Response.status, Response.revision)
 _MARK_FIELDS = [field.name for field in fields(Answering)][:len(_MARKS)]
-_ANSWERING = (
+_ANSWERING = Query(
     select(*_MARKS, *_DRAFTS)
     .join(Respondent, Respondent.id == Invitation.respondent_id)
     .outerjoin(Response, Response.invitation_id == Invitation.id)
@@ -100,7 +101,7 @@ _ANSWERING = (
 
 
 def load(connection: Connection, invitation_id: int) -> Answering | None:
-    rows: list[Any] = list(connection.execute(_ANSWERING, {"invitation_id": invitation_id}))
+    rows = _ANSWERING.all(connection, {"invitation_id": invitation_id})
     if not rows:
         return None
     split = len(_MARKS)
