@@ -7,20 +7,20 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 from werkzeug.utils import import_string
 
 from portal.config import ConfigError, Settings, load_settings
 from portal.db import db
 from portal.protocol.loader import ProtocolError, check_instruments, load_protocol
 from portal.security import (
+    CheckedFormTokens,
     RenewingSessionInterface,
     configure_csrf,
     configure_headers,
     configure_input_checks,
 )
 
-csrf = CSRFProtect()
+csrf = CheckedFormTokens()
 
 # Features are plugged in by dotted name and loaded only when an app is built,
 # so importing any part of the portal package never drags in the keystore:

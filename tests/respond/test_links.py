@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -38,7 +40,8 @@ def test_start_needs_the_form_token(parent: Parent, app: Flask) -> None:
 
 
 def test_a_page_form_token_works_only_in_its_own_browser(app: Flask, parent: Parent) -> None:
-    """Each browser's pages carry a form token of its own session; another's is refused."""
+    """Each browser's pages carry a form token of its own session; another's is refused, also after
+    its own browser has sent it (and the token's signature was found good)."""
     parent.start()
     phone_two = Parent(app.test_client(), parent.token)
     phone_two.start()
@@ -48,8 +51,27 @@ def test_a_page_form_token_works_only_in_its_own_browser(app: Flask, parent: Par
     assert stranger.status_code == 400
     with app.app_context():
         assert db.session.scalars(select(Response)).first() is None
+    own_two = phone_two.client.post("/q/1", data={"csrf_token": first_pages[1], "who5_2": "1"})
+    assert own_two.status_code == 302
+    again = parent.client.post("/q/1", data={"csrf_token": first_pages[1], "who5_1": "3"})
+    assert again.status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(Response.answers)).one()["who5_1"] is None
     own = parent.client.post("/q/1", data={"csrf_token": first_pages[0], "who5_1": "3"})
     assert own.status_code == 302
+
+
+def test_a_form_token_sent_before_still_expires_on_time(app: Flask, parent: Parent) -> None:
+    """A token accepted once is refused after the time limit like any other (sleeps 3 s)."""
+    app.config["WTF_CSRF_TIME_LIMIT"] = 2
+    parent.start()
+    token = csrf_from(parent.client.get("/q/1").text)
+    assert parent.client.post("/q/1", data={"csrf_token": token, "who5_1": "3"}).status_code == 302
+    time.sleep(3)
+    late = parent.client.post("/q/1", data={"csrf_token": token, "who5_1": "4"})
+    assert late.status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(Response.answers)).one()["who5_1"] == 3
 
 
 def test_start_page_shows_the_neutral_name_and_time(parent: Parent) -> None:
