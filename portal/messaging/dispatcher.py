@@ -7,17 +7,17 @@ for one send; they never reach the outbox, the contact log, a log line or an
 error text.
 
 Sends run in a pool of threads (several connections at once); everything that
-touches the database happens here, in the dispatcher's own thread, in message
-order, each outcome committed once the transport has answered.
+touches the database happens here, in the dispatcher's own thread, each outcome
+committed as soon as the transport has answered.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Collection
-from concurrent.futures import Future
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Protocol as Interface
 from typing import cast
@@ -109,11 +109,11 @@ class Dispatcher:
         return self.report
 
     def _handle_batch(self, messages: list[OutboxMessage]) -> None:
-        """Settle what is not to be sent, then send the rest with a few in flight; record in order."""
+        """Settle what is not to be sent, then send the rest with a few in flight; record each as answered."""
         to_send = [message for message in messages if not self._settled(message)]
         self._commit()
         contacts = self.contacts.reach({m.invitation.respondent.pseudonym for m in to_send})
-        in_flight: deque[InFlight] = deque()
+        in_flight: list[InFlight] = []
         for message in to_send:
             if self.stopping():
                 self._release(message)
@@ -127,14 +127,18 @@ class Dispatcher:
             self._record_answered(in_flight)
         self._commit()
 
-    def _record_answered(self, in_flight: deque[InFlight]) -> None:
-        """Record the oldest send (waiting for its answer) and every later one already answered; commit.
+    def _record_answered(self, in_flight: list[InFlight]) -> None:
+        """Wait for the first answer, then record every send answered by then; commit.
 
         Nothing is recorded before the transport has answered; one commit serves the answers in hand.
+        An accepted message is recorded as soon as it is answered, even while an older one still
+        waits on another connection: recorded in order, a dispatcher killed during such a wait
+        left accepted messages claimed but unrecorded, and they were sent again after the lease.
         """
-        self._record(in_flight.popleft())
-        while in_flight and in_flight[0].answer.done():
-            self._record(in_flight.popleft())
+        wait([sending.answer for sending in in_flight], return_when=FIRST_COMPLETED)
+        for sending in [sending for sending in in_flight if sending.answer.done()]:
+            in_flight.remove(sending)
+            self._record(sending)
         self._commit()
 
     def _load(self, ids: list[int]) -> list[OutboxMessage]:
