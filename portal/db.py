@@ -131,11 +131,12 @@ class Query:
     row's values typed as connection.execute types them (aware UTC datetimes, JSON as Python).
 
     SQLAlchemy's execute path around the one query (execution context, result object, and the
-    driver's column descriptions it reads) was ~8 % of a parent's page on PostgreSQL and ~4 % on
-    SQLite. A driver error runs the statement once more through connection.execute, so the error
-    is raised and handled as every other statement's: wrapped, a broken connection's pool dropped,
-    the 503 page. (In a transaction PostgreSQL has aborted, that second run fails as such, with
-    the first error chained.) Parameters must need no conversion on the way in.
+    driver's column descriptions it reads) was ~7 % of a parent's page on PostgreSQL (~11 % of a
+    save) and ~3 % on SQLite. A driver error runs the statement once more through
+    connection.execute, so the error is raised and handled as every other statement's: wrapped, a
+    broken connection's pool dropped, the 503 page. (In a transaction PostgreSQL has aborted, that
+    second run fails as such, with the first error chained.) Parameters must need no conversion on
+    the way in.
     """
 
     def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
