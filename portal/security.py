@@ -218,13 +218,14 @@ class ReusedFormTokens:
     Flask-WTF signs the session's raw token afresh for every page, ~3 % of a parent's page. A token
     signed a moment ago for the same raw token is as good (same key, same raw token, and the raw
     token is the session's own); it only expires up to REUSE seconds before Flask-WTF's time limit
-    (an hour).
+    (an hour). A token it signs is handed to the check at once, so its first use costs no unsigning.
     """
 
     REUSE = 60.0  # seconds
     KEPT_MAX = 4096
 
-    def __init__(self) -> None:
+    def __init__(self, check: CheckedFormTokens) -> None:
+        self.check = check
         self.signed: dict[str, tuple[str, float]] = {}
 
     def __call__(self) -> str:
@@ -237,6 +238,7 @@ class ReusedFormTokens:
         if len(self.signed) >= self.KEPT_MAX:
             self.signed.clear()
         self.signed[session[CSRF_FIELD]] = (token, time.monotonic())
+        self.check.remember(token)
         return token
 
 
@@ -274,14 +276,15 @@ class CheckedFormTokens(CSRFProtect):
         raw = session.get(CSRF_FIELD)
         if not isinstance(raw, str):
             return False
-        kept = self.kept.get(token) or self._read(token)
+        kept = self.kept.get(token) or self.remember(token)
         if kept is None:
             return False
         limit = current_app.config["WTF_CSRF_TIME_LIMIT"]
         age = int(time.time()) - kept[1]  # itsdangerous's own measure: whole seconds
         return hmac.compare_digest(raw, kept[0]) and age >= 0 and (limit is None or age <= limit)
 
-    def _read(self, token: str) -> tuple[str, int] | None:
+    def remember(self, token: str) -> tuple[str, int] | None:
+        """Read a token whose signature is good and keep what it carries; None for any other."""
         secret: str | bytes = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key or b""
         try:
             raw, signed_at = URLSafeTimedSerializer(secret, salt=WTF_SALT).loads(token, return_timestamp=True)
@@ -295,13 +298,13 @@ class CheckedFormTokens(CSRFProtect):
         return self.kept[token]
 
 
-def configure_csrf(app: Flask, csrf: CSRFProtect) -> None:
+def configure_csrf(app: Flask, csrf: CheckedFormTokens) -> None:
     # Flask-WTF also wants a same-origin Referer on https requests. Our pages ask browsers to send
     # none (Referrer-Policy: no-referrer: tokens are in URLs), and a form sent under that policy
     # carries `Origin: null`; with the check on, every form behind TLS was refused.
     app.config["WTF_CSRF_SSL_STRICT"] = False
     csrf.init_app(app)
-    tokens = ReusedFormTokens()
+    tokens = ReusedFormTokens(csrf)
     app.context_processor(lambda: {"csrf_token": tokens})  # in place of Flask-WTF's, registered before
 
 
