@@ -69,11 +69,10 @@ def make_engine(url: str, read_only: bool = False, autocommit: bool = False) -> 
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_read_only if read_only else _sqlite_pragmas)
         return engine
-    if read_only:
+    if read_only or autocommit:
+        refuse_writes = {"options": "-c default_transaction_read_only=on"} if read_only else {}
         engine = create_engine(url, pool_size=4, max_overflow=10, isolation_level="AUTOCOMMIT",
-                               connect_args={"options": "-c default_transaction_read_only=on"})
-    elif autocommit:
-        engine = create_engine(url, pool_size=4, max_overflow=10, isolation_level="AUTOCOMMIT")
+                               connect_args=refuse_writes)
     else:
         engine = create_engine(url, pool_size=5, max_overflow=10)
     event.listen(engine, "checkin", _note_last_use)
