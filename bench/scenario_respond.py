@@ -7,9 +7,9 @@ run side by side and each portal run is paired with a bare run of the same minut
 
 32 parents, each with their own session, answer at once (each wrk thread cycles through its
 half of them, so a parent's requests rarely overlap: in one run 5 of ~3,200 saves merged again). Every
-POST really changes what is saved: request n of a parent carries answer codes that
-spell n in base 6 over the page's five items, so no two saves of a parent are equal
-and none can be skipped as a no-op. gunicorn runs with the repository's
+POST is the page's form as a browser sends it (its hidden fields, Next, the items) and really
+changes what is saved: request n of a parent carries answer codes that spell n in base 6 over
+the page's five items, so no two saves of a parent are equal and none can be skipped as a no-op. gunicorn runs with the repository's
 gunicorn.conf.py, the setting we recommend for deployments. Each rate is the median of
 three runs (one in --quick), each ratio the median of the three pairs' ratios; every run is kept.
 """
@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
@@ -118,16 +118,16 @@ def postgres_store() -> Iterator[str]:
 
 
 def prepare(database_url: str) -> tuple[dict[str, str], str, str]:
-    """One parent, for in-process profiling: (environment, session cookie, CSRF token)."""
-    environ, [(cookie, csrf)] = prepare_parents(database_url, 1)
-    return environ, cookie, csrf
+    """One parent, for in-process profiling: (environment, session cookie, the form's hidden fields)."""
+    environ, [(cookie, hidden)] = prepare_parents(database_url, 1)
+    return environ, cookie, hidden
 
 
-Sessions = list[tuple[str, str]]  # (session cookie, CSRF token) per parent
+Sessions = list[tuple[str, str]]  # (session cookie, the page form's hidden fields, URL-encoded) per parent
 
 
 def prepare_parents(database_url: str, parents: int = PARENTS) -> tuple[dict[str, str], Sessions]:
-    """Migrate, enrol `parents` families, start each one's baseline: (environment, [(cookie, CSRF token)])."""
+    """Migrate, enrol `parents` families, start each one's baseline: (environment, sessions)."""
     from portal import create_app
     from portal.migrate import upgrade_store
 
@@ -159,17 +159,18 @@ def _enrolled(app: Any, parents: int) -> list[str]:
 
 
 def _started(app: Any, token: str) -> tuple[str, str]:
-    """Open the link and press Start, as the parent's phone does: (session cookie, the page's CSRF token)."""
+    """Open the link and press Start, as the parent's phone does: (session cookie, the hidden fields
+    of page 1's form, which its saves send back: the form token and the items' language)."""
     client = app.test_client()
-    client.post(f"/s/{token}", data={"csrf_token": _csrf(client.get(f"/s/{token}").text)})
-    csrf = _csrf(client.get("/q/1").text)  # Start opened a fresh session: its own form token
+    client.post(f"/s/{token}", data={"csrf_token": _field(client.get(f"/s/{token}").text, "csrf_token")})
+    page = client.get("/q/1").text  # Start opened a fresh session: its own form token
     cookie = client.get_cookie("session")
     assert cookie is not None
-    return f"session={cookie.value}", csrf
+    return f"session={cookie.value}", urlencode({name: _field(page, name) for name in ("csrf_token", "text")})
 
 
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+def _field(html: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
 
 
 # gunicorn and wrk --------------------------------------------------------------------------------
@@ -244,7 +245,7 @@ function request()
   local parent = parents[(n %% #parents) + 1]
   local headers = {Cookie = parent[1]}
   if method == "GET" then return wrk.format("GET", nil, headers) end
-  local round, body = math.floor(n / #parents), "go=next&csrf_token=" .. parent[2]
+  local round, body = math.floor(n / #parents), "go=next&" .. parent[2]
   for item = 1, items do
     body = body .. "&who5_" .. item .. "=" .. (round %% codes)
     round = math.floor(round / codes)
@@ -257,7 +258,7 @@ end
 
 def wrk(url: str, seconds: int, sessions: Sessions, method: str = "GET") -> dict[str, float]:
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    parents = ", ".join(f'{{"{cookie}", "{quote(csrf)}"}}' for cookie, csrf in sessions)
+    parents = ", ".join(f'{{"{cookie}", "{hidden}"}}' for cookie, hidden in sessions)
     script.write_text(LUA % {"parents": parents, "method": method, "threads": WRK_THREADS, "items": ITEMS,
                              "codes": CODES})
     try:

@@ -9,7 +9,7 @@ import datetime as dt
 import enum
 from typing import Any, Protocol
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ColumnElement, Date, ForeignKey, String, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base
@@ -181,6 +181,14 @@ def invitation_state(marks: InvitationMarks, now: dt.datetime) -> InvitationStat
     if now < marks.opens_at:
         return InvitationState.scheduled
     return InvitationState.started if marks.started_at else InvitationState.open
+
+
+def started_in_sql(now: Any) -> ColumnElement[bool]:
+    """The same rule as a condition on the invitation table, true when the state is `started`: for
+    a statement that may change answers only then and checks it itself, with no read before it
+    that could go stale. `now` is a value or a bind parameter."""
+    return and_(Invitation.withdrawn_at.is_(None), Invitation.completed_at.is_(None),
+                Invitation.closes_at > now, Invitation.opens_at <= now, Invitation.started_at.is_not(None))
 
 
 class InvitationClosed(Exception):

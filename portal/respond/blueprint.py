@@ -27,6 +27,7 @@ def _gets_only_read() -> None:
 
 # The session a parent's Start (or a coordinator's interview) opens: one invitation only.
 INVITATION, MODE, ENTERED_BY, SUPPORT = "invitation", "mode", "entered_by", "support"
+PLANNED = "planned"  # the invitation's instruments, fixed from the moment its window opens (replan)
 
 
 def begin_visit(invitation: Invitation) -> None:
@@ -35,11 +36,12 @@ def begin_visit(invitation: Invitation) -> None:
     Only the visit's own keys are replaced: a coordinator trying a parent's link in the
     browser they work in stays signed in to the workspace.
     """
-    for key in (INVITATION, MODE, ENTERED_BY, SUPPORT):
+    for key in (INVITATION, MODE, ENTERED_BY, SUPPORT, PLANNED):
         session.pop(key, None)
     session.permanent = True  # PERMANENT_SESSION_LIFETIME: short-lived; the link brings the parent back
     session[INVITATION] = invitation.id
     session[MODE] = "web"
+    session[PLANNED] = {"invitation": invitation.id, "instruments": list(invitation.instruments)}
     # This browser keeps the parent's language, also on the neutral page after they have sent.
     session[i18n.SESSION_LANGUAGE] = invitation.respondent.language
 
@@ -51,6 +53,15 @@ def current_visit() -> Visit | None:
     entered_by = session.get(ENTERED_BY)
     mode = "interview" if session.get(MODE) == "interview" else "web"
     return Visit(invitation_id, mode, entered_by if isinstance(entered_by, int) else None)
+
+
+def planned_instruments(visit: Visit) -> tuple[str, ...] | None:
+    """The visit's instruments as kept at Start, without reading the invitation; None if not kept
+    (an interview) or kept for another invitation."""
+    planned = session.get(PLANNED)
+    if not isinstance(planned, dict) or planned.get("invitation") != visit.invitation_id:
+        return None
+    return tuple(planned["instruments"])
 
 
 def current_invitation(allow_completed: bool = False) -> tuple[Visit, Answering]:

@@ -70,7 +70,7 @@ def _enter(invitation: Invitation) -> WerkzeugResponse:
     begin_visit(invitation)
     answering = answers.load(db.connection, invitation.id)
     assert answering is not None  # just started, in this request
-    number = paging.first_unanswered(pages_of(answering), answers.by_instrument(answering))
+    number = paging.first_unanswered(pages_of(answering.instruments), answers.by_instrument(answering))
     return redirect(url_for("respond.page", number=number) if number else url_for("respond.review"))
 
 

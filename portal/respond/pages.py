@@ -6,7 +6,7 @@ answers live with the invitation, never only in the browser.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +16,8 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import i18n, registry
 from portal.db import db
-from portal.respond import answers, forms, paging, service
-from portal.respond.blueprint import SUPPORT, current_invitation, render, respond, study_text
+from portal.respond import answers, blueprint, forms, paging, service
+from portal.respond.blueprint import SUPPORT, current_invitation, current_visit, render, respond, study_text
 from portal.respond.texts import ItemLanguage, item_language
 
 
@@ -39,10 +39,10 @@ class Place:
 PLANS, MAX_PLANS = "portal.respond.plans", 64
 
 
-def pages_of(invitation: answers.Answering) -> tuple[paging.Page, ...]:
+def pages_of(instruments: Sequence[str]) -> tuple[paging.Page, ...]:
     """The wave's pages, planned once per list of instruments: the catalogue is fixed for the app's life."""
     plans: dict[tuple[str, ...], tuple[paging.Page, ...]] = current_app.extensions.setdefault(PLANS, {})
-    key = tuple(invitation.instruments)
+    key = tuple(instruments)
     if key not in plans:
         if len(plans) >= MAX_PLANS:  # a protocol has a handful of lists; never grow without bound
             plans.clear()
@@ -51,7 +51,7 @@ def pages_of(invitation: answers.Answering) -> tuple[paging.Page, ...]:
 
 
 def _place(invitation: answers.Answering, number: int) -> Place | None:
-    pages = pages_of(invitation)
+    pages = pages_of(invitation.instruments)
     if not 1 <= number <= len(pages):
         return None
     page = pages[number - 1]
@@ -66,6 +66,9 @@ def _place(invitation: answers.Answering, number: int) -> Place | None:
 def page(number: int) -> str | WerkzeugResponse:
     if request.method == "POST":
         db.single_statements()  # a save is one statement, unless it raises an alert (see _save)
+        after = _saved_unread(number)
+        if after:
+            return redirect(after)
     visit, invitation = current_invitation()
     place = _place(invitation, number)
     if place is None:
@@ -79,6 +82,32 @@ def page(number: int) -> str | WerkzeugResponse:
     if _save(visit, invitation, place, posted):
         session[SUPPORT] = True
     return redirect(_next_url(number, len(place.pages), request.form.get("go")))
+
+
+def _saved_unread(number: int) -> str | None:
+    """On PostgreSQL, save the page in one statement without reading the invitation first (a read
+    and a write are two round trips, each costing the server and a woken worker more than the
+    statement). The visit keeps the wave's instruments, the form the language its items were shown
+    in, and the UPDATE merges and checks (answers.merge_unread). Returns the page to go to, or None
+    where the ordinary save must run: SQLite (no round trips to spare), an interview, a typing
+    error, an instrument that can raise an alert, the instrument's first save, a closed invitation."""
+    visit = current_visit()
+    instruments = blueprint.planned_instruments(visit) if visit else None
+    if visit is None or instruments is None or db.stores.engine.dialect.name != "postgresql":
+        return None
+    pages = pages_of(instruments)
+    if not 1 <= number <= len(pages):
+        return None
+    page = pages[number - 1]
+    instrument = registry.catalogue()[page.instrument_id]
+    shown = request.form.get("text", "")
+    if shown not in instrument.languages or answers.can_raise_alerts(instrument):
+        return None
+    posted, errors = forms.parse([instrument.item(i) for i in page.item_ids], request.form)
+    if errors or not answers.merge_unread(db.connection, visit, instrument, posted, shown, registry.now()):
+        return None
+    db.commit()
+    return _next_url(number, len(pages), request.form.get("go"))
 
 
 SAVE_ATTEMPTS = 3  # each retry follows another save of the same draft that succeeded
@@ -149,7 +178,7 @@ def _support() -> tuple[str, str] | None:
 @respond.get("/q/review")
 def review() -> str:
     _visit, invitation = current_invitation()
-    pages = pages_of(invitation)
+    pages = pages_of(invitation.instruments)
     missing = answers.unanswered(invitation, registry.catalogue(), pages)
     return render(
         "respond/review.html", missing=_described(invitation, missing), total=len(pages),
@@ -174,7 +203,7 @@ def submit() -> WerkzeugResponse:
     _visit, invitation = current_invitation(allow_completed=True)
     with db.writing():  # the completion's UPDATE runs in submit(), so the turn starts before it
         try:
-            service.submit(db.connection, invitation, registry.catalogue(), pages_of(invitation),
+            service.submit(db.connection, invitation, registry.catalogue(), pages_of(invitation.instruments),
                            registry.now())
         except service.AnswersMissing:
             return redirect(url_for("respond.review"))

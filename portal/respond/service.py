@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
-from portal.families.models import Invitation, InvitationState, Respondent, Response
+from portal.families.models import Invitation, InvitationState, Respondent, Response, started_in_sql
 from portal.respond.answers import Answering, blocking
 from portal.respond.paging import Page
 from portal.security import hash_access_code, hash_token, looks_like_token, normalise_access_code
@@ -79,9 +79,7 @@ def submit(connection: Connection, invitation: Answering, catalogue: Mapping[str
         raise AnswersMissing
     closed = connection.execute(
         update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.completed_at.is_(None),
-               Invitation.withdrawn_at.is_(None), Invitation.started_at.is_not(None),
-               Invitation.closes_at > now)
+        .where(Invitation.id == invitation.id, started_in_sql(now))
         .values(completed_at=now)
     )
     if closed.rowcount != 1:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+TEXT = re.compile(r'name="text" value="([^"]+)"')
 RADIO = re.compile(r'type="radio" name="([^"]+)" value="([^"]+)"')
 SET_COOKIE = re.compile(r"^session=([^;]*)")
 
@@ -101,7 +102,8 @@ class Parent:
         for name, value in RADIO.findall(shown.body):
             chosen.setdefault(name, value)
         self.answered.update(chosen)
-        form = {"csrf_token": csrf(shown.body), "go": "next", **chosen}
+        text = TEXT.search(shown.body)  # the language the items were shown in, sent back as a browser does
+        form = {"csrf_token": csrf(shown.body), "text": text.group(1) if text else "", "go": "next", **chosen}
         return self.expect(self.request("POST", path, form), 302).location
 
     def answer_until(self, path: str, stop_after: int | None = None) -> str:

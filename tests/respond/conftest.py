@@ -49,8 +49,8 @@ class Parent:
 
     def post(self, path: str, data: dict[str, str], follow: bool = False) -> TestResponse:
         page = self.client.get(path)
-        return self.client.post(path, data={"csrf_token": csrf_from(page.text), **data},
-                                follow_redirects=follow)
+        form = hidden_fields(page.text, path)
+        return self.client.post(path, data={**form, **data}, follow_redirects=follow)
 
     def answer(self, number: int, data: dict[str, str], go: str = "next") -> TestResponse:
         return self.post(f"/q/{number}", {**data, "go": go})
@@ -66,6 +66,17 @@ class Parent:
     def submit(self) -> TestResponse:
         review = self.client.get("/q/review")
         return self.client.post("/q/submit", data={"csrf_token": csrf_from(review.text)})
+
+
+def hidden_fields(html: str, action: str) -> dict[str, str]:
+    """What a browser sends back with the page's form to `action` besides the answers: the form token
+    and, on a questionnaire page, the language its items were shown in. A page without that form
+    (the neutral page): its form token only."""
+    start = html.find(f'action="{action}"')
+    if start < 0:
+        return {"csrf_token": csrf_from(html)}
+    form = html[start:html.index("</form>", start)]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
 
 
 def first_options(html: str) -> dict[str, str]:

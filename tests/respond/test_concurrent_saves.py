@@ -1,13 +1,15 @@
 """Parents saving pages at the same moment, each on their own phone: no save is refused or lost.
 
 On SQLite the threads of one worker take turns to write (portal.db Database.writing); this runs
-the app's own threads against one SQLite file, as gunicorn's threaded workers do.
+the app's own threads against one SQLite file, as gunicorn's threaded workers do. On PostgreSQL
+every save after a parent's first is one statement (answers.merge_unread).
 """
 
 from __future__ import annotations
 
 import threading
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -16,6 +18,8 @@ from portal.families.models import Response
 from tests.conftest import Clock
 from tests.respond.conftest import Parent
 from tests.support.builders import enrol_family
+
+pytestmark = pytest.mark.databases
 
 PARENTS, SAVES = 6, 8
 

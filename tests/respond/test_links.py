@@ -219,7 +219,7 @@ def test_two_tabs_submitting_at_once_complete_once(app: Flask, parent: Parent) -
         assert tab_one is not None and tab_two is not None
         assert tab_two.completed_at is None  # both tabs see it open
         with app.test_request_context():
-            pages = pages_of(tab_one)
+            pages = pages_of(tab_one.instruments)
         assert service.submit(db.session.connection(), tab_one, catalogue, pages, now) is True
         db.session.commit()
         assert service.submit(stale_copy.connection(), tab_two, catalogue, pages, now) is False
