@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, render_template, request, session
+from flask_babel import refresh
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import TooManyRequests
 
@@ -74,9 +75,15 @@ def current_invitation(allow_completed: bool = False) -> tuple[Visit, Answering]
     return visit, invitation
 
 
-def speak(language: str) -> None:
-    """The parent's stored language comes first on every page about their invitation."""
-    g.locale = i18n.known(language) or i18n.DEFAULT
+def speak(language: str | None) -> None:
+    """The parent's stored language comes first on every page about their invitation (None: the
+    browser's language again). A locale Flask-Babel chose earlier in the request is dropped: a page
+    save on PostgreSQL may have worded a typing error before the invitation was read."""
+    if language is None:
+        g.pop("locale", None)
+    else:
+        g.locale = i18n.known(language) or i18n.DEFAULT
+    refresh()
 
 
 def study_text(texts: dict[str, str]) -> tuple[str, str]:
@@ -106,7 +113,7 @@ def _here() -> str:
 @respond.errorhandler(LinkUnusable)
 def neutral_page(_error: LinkUnusable) -> tuple[str, int]:
     """Unknown, used, expired and withdrawn links look exactly alike, in the browser's language."""
-    g.pop("locale", None)
+    speak(None)
     return render("respond/neutral.html"), 404
 
 

@@ -102,6 +102,20 @@ def test_a_page_sent_after_the_invitation_closed_changes_nothing(
     assert _saved(app, "who5").answers == before
 
 
+def test_a_typing_error_is_worded_in_the_parents_stored_language(app: Flask, parent: Parent) -> None:
+    """The parent chose English on another phone since this browser started: the message follows."""
+    parent.start()
+    [number] = _pages_of(parent, "who5")
+    parent.client.post(f"/q/{number}", data=_form(parent, number))  # the draft exists
+    form = {**_form(parent, number), "who5_1": "9"}
+    with app.app_context():
+        db.session.scalars(select(Invitation).filter_by(wave="T0")).one().respondent.language = "en"
+        db.session.commit()
+    page = parent.client.post(f"/q/{number}", data=form)
+    assert page.status_code == 200 and '<html lang="en"' in page.text
+    assert "Please choose one of the answers." in page.text
+
+
 def test_a_saved_draft_takes_a_page_without_the_invitation_being_read_first(
         app: Flask, parent: Parent, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if backend == "sqlite":
