@@ -6,12 +6,13 @@ with the same data in the same run. The ratio portal/bare is the figure we track
 run side by side and each portal run is paired with a bare run of the same minute.
 
 32 parents, each with their own session, answer at once (each wrk thread cycles through its
-half of them, so a parent's requests rarely overlap: in one run 5 of ~3,200 saves merged again). Every
-POST is the page's form as a browser sends it (its hidden fields, Next, the items) and really
-changes what is saved: request n of a parent carries answer codes that spell n in base 6 over
-the page's five items, so no two saves of a parent are equal and none can be skipped as a no-op. gunicorn runs with the repository's
-gunicorn.conf.py, the setting we recommend for deployments. Each rate is the median of
-three runs (one in --quick), each ratio the median of the three pairs' ratios; every run is kept.
+half of them, so a parent's requests rarely overlap). Every POST is the page's form as a browser
+sends it (its hidden fields, Next, the items) and really changes what is saved: request n of a
+parent carries answer codes that spell n in base 6 over the page's five items, so no two saves
+of a parent are equal and none can be skipped as a no-op.
+gunicorn runs with the repository's gunicorn.conf.py, the setting we recommend for deployments.
+Each rate is the median of three runs (one in --quick), each ratio the median of the three pairs'
+ratios; every run is kept.
 """
 
 from __future__ import annotations

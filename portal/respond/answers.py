@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, cast
 
-from sqlalchemy import JSON, Connection, Table, bindparam, exists, insert, select, update
+from sqlalchemy import JSON, Connection, Table, bindparam, insert, literal, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 
 from portal.db import Query
@@ -66,7 +67,7 @@ class Answering:
 
     Plain values read in one query with SQLAlchemy Core: every parent page needs all of it, and
     building ORM objects for it cost more than the query itself. Changes go through save(),
-    merge_unread() and the service's conditional UPDATEs, never through this record.
+    save_unread() and the service's conditional UPDATEs, never through this record.
     """
 
     id: int
@@ -175,30 +176,39 @@ def save(connection: Connection, change: Change, now: dt.datetime) -> None:
         _alert_once(connection, invitation, SAFETY_FLAGS[flag], now)
 
 
-# PostgreSQL: a page's save in one statement, with nothing read before it. The UPDATE merges the
-# page's answers into the draft (jsonb ||: the page's keys win, an emptied item stays as null, as in
-# change()) and checks what change() checks on a record read first: the invitation is started and
-# the draft is still a draft.
-_DRAFT_MERGED = update(_DRAFTS_TABLE).where(
-    _DRAFTS_TABLE.c.invitation_id == bindparam("of_invitation"),
-    _DRAFTS_TABLE.c.instrument_id == bindparam("of_instrument"), _DRAFTS_TABLE.c.status == "draft",
-    exists().where(Invitation.id == bindparam("of_invitation"), models.started_in_sql(bindparam("now"))),
-).values(
-    answers=_DRAFTS_TABLE.c.answers.cast(JSONB).op("||")(bindparam("page", type_=JSONB)).cast(JSON),
-    revision=_DRAFTS_TABLE.c.revision + 1)
+# PostgreSQL: a page's save in one statement, with nothing read before it. It checks what change()
+# checks on a record read first: the invitation's row is selected only while it is started, and an
+# existing draft is changed only while it is still a draft. The first save of an instrument inserts
+# its draft; a later one merges the page into it (jsonb ||: the page's keys win, an emptied item
+# stays as null, as in change()).
+_PAGE = ("instrument_id", "instrument_version", "answers", "language", "mode", "entered_by")
+_FIRST_SAVE = postgresql.insert(_DRAFTS_TABLE).from_select(
+    ["invitation_id", "status", "started_at", *_PAGE],
+    select(Invitation.id, literal("draft"), bindparam("now", type_=_DRAFTS_TABLE.c.started_at.type),
+           *(bindparam(name, type_=_DRAFTS_TABLE.c[name].type) for name in _PAGE))
+    .where(Invitation.id == bindparam("of_invitation"), models.started_in_sql(bindparam("now"))))
+_PAGE_ROW = _FIRST_SAVE.excluded  # the row the INSERT would have added
+_NEW_OR_MERGED = _FIRST_SAVE.on_conflict_do_update(
+    index_elements=[_DRAFTS_TABLE.c.invitation_id, _DRAFTS_TABLE.c.instrument_id],
+    set_={"answers": _DRAFTS_TABLE.c.answers.cast(JSONB).op("||")(_PAGE_ROW.answers.cast(JSONB)).cast(JSON),
+          "language": _PAGE_ROW.language, "mode": _PAGE_ROW.mode, "entered_by": _PAGE_ROW.entered_by,
+          "revision": _DRAFTS_TABLE.c.revision + 1},
+    where=_DRAFTS_TABLE.c.status == "draft",
+).execution_options(preserve_rowcount=True)  # SQLAlchemy keeps an INSERT's row count only when asked
 
 
-def merge_unread(connection: Connection, visit: Visit, instrument: Any, page: Mapping[str, Any],
-                 language: str, now: dt.datetime) -> bool:
-    """Merge one page's answers into the instrument's draft in one statement (PostgreSQL only),
-    for an instrument that raises no safety flag; False if no row changed: there is no draft yet,
-    or the invitation or the draft is closed. Unlike save(), a page with nothing new is written too."""
+def save_unread(connection: Connection, visit: Visit, instrument: Any, page: Mapping[str, Any],
+                language: str, now: dt.datetime) -> bool:
+    """Keep one page's answers in the instrument's draft in one statement (PostgreSQL only), for an
+    instrument that raises no safety flag; False if no row changed: the invitation or the draft is
+    closed. Unlike save(), a page with nothing new is written too."""
     if can_raise_alerts(instrument):
         raise ValueError("an alert commits with the answer that raised it: use change() and save()")
-    merged = connection.execute(_DRAFT_MERGED, {
-        "of_invitation": visit.invitation_id, "of_instrument": instrument.id, "page": page, "now": now,
-        "language": language, "mode": visit.mode, "entered_by": visit.entered_by})
-    return merged.rowcount == 1
+    kept = connection.execute(_NEW_OR_MERGED, {
+        "of_invitation": visit.invitation_id, "now": now, "instrument_id": instrument.id,
+        "instrument_version": instrument.version, "answers": page, "language": language, "mode": visit.mode,
+        "entered_by": visit.entered_by})
+    return kept.rowcount == 1
 
 
 def can_raise_alerts(instrument: Any) -> bool:

@@ -88,9 +88,9 @@ def _saved_unread(number: int) -> str | None:
     """On PostgreSQL, save the page in one statement without reading the invitation first (a read
     and a write are two round trips, each costing the server and a woken worker more than the
     statement). The visit keeps the wave's instruments, the form the language its items were shown
-    in, and the UPDATE merges and checks (answers.merge_unread). Returns the page to go to, or None
-    where the ordinary save must run: SQLite (no round trips to spare), an interview, a typing
-    error, an instrument that can raise an alert, the instrument's first save, a closed invitation."""
+    in, and the statement checks, creates or merges (answers.save_unread). Returns the page to go to,
+    or None where the ordinary save must run: SQLite (no round trips to spare), an interview, a
+    typing error, an instrument that can raise an alert, a closed invitation."""
     visit = current_visit()
     instruments = blueprint.planned_instruments(visit) if visit else None
     if visit is None or instruments is None or db.stores.engine.dialect.name != "postgresql":
@@ -104,7 +104,7 @@ def _saved_unread(number: int) -> str | None:
     if shown not in instrument.languages or answers.can_raise_alerts(instrument):
         return None
     posted, errors = forms.parse([instrument.item(i) for i in page.item_ids], request.form)
-    if errors or not answers.merge_unread(db.connection, visit, instrument, posted, shown, registry.now()):
+    if errors or not answers.save_unread(db.connection, visit, instrument, posted, shown, registry.now()):
         return None
     db.commit()
     return _next_url(number, len(pages), request.form.get("go"))

@@ -2,7 +2,7 @@
 
 On SQLite the threads of one worker take turns to write (portal.db Database.writing); this runs
 the app's own threads against one SQLite file, as gunicorn's threaded workers do. On PostgreSQL
-every save after a parent's first is one statement (answers.merge_unread).
+every save is one statement (answers.save_unread).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A page saved in one statement, with nothing read first (PostgreSQL; answers.merge_unread).
+"""A page saved in one statement, with nothing read first (PostgreSQL; answers.save_unread).
 
 The same sequences run on SQLite, where every save reads first: both must keep the same answers.
 """
@@ -116,21 +116,24 @@ def test_a_typing_error_is_worded_in_the_parents_stored_language(app: Flask, par
     assert "Please choose one of the answers." in page.text
 
 
-def test_a_saved_draft_takes_a_page_without_the_invitation_being_read_first(
-        app: Flask, parent: Parent, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pages_are_saved_without_the_invitation_being_read_first(
+        app: Flask, parent: Parent, clock: Clock, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if backend == "sqlite":
         pytest.skip("on SQLite a save reads first: a read there costs no round trip")
     parent.start()
     first, second, _third = _pages_of(parent, "psc17")
-    parent.client.post(f"/q/{first}", data=_form(parent, first))
-    form = _form(parent, second)
+    forms = {number: _form(parent, number) for number in (first, second)}
 
     def no_reading(*_args: object) -> None:
         raise AssertionError("the invitation was read before the save")
 
     monkeypatch.setattr(answers, "load", no_reading)
-    assert parent.client.post(f"/q/{second}", data=form).location.endswith(f"/q/{second + 1}")
-    assert len(_saved(app, "psc17").answers) == 12
+    for number in (first, second):  # the draft's first save, then a merge into it
+        assert parent.client.post(f"/q/{number}", data=forms[number]).location.endswith(f"/q/{number + 1}")
+    saved = _saved(app, "psc17")
+    assert len(saved.answers) == 12 and (saved.status, saved.revision) == ("draft", 1)
+    assert saved.instrument_version == app.extensions["portal.instruments"]["psc17"].version
+    assert saved.started_at == clock.now
 
 
 def test_instruments_kept_for_another_invitation_are_not_used(app: Flask) -> None:
