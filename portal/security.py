@@ -212,57 +212,48 @@ def _refuse_cut_chunked_body(app: Flask) -> None:
 CSRF_FIELD = "csrf_token"  # Flask-WTF's name: the form field, the session key and g's attribute
 
 
-class ReusedFormTokens:
-    """The CSRF token for a page's forms: Flask-WTF's, signed once a minute per session.
+WTF_SALT = "wtf-csrf-token"  # what Flask-WTF signs its form tokens with (flask_wtf.csrf.generate_csrf)
 
-    Flask-WTF signs the session's raw token afresh for every page, ~3 % of a parent's page. A token
-    signed a moment ago for the same raw token is as good (same key, same raw token, and the raw
-    token is the session's own); it only expires up to REUSE seconds before Flask-WTF's time limit
-    (an hour). A token it signs is handed to the check at once, so its first use costs no unsigning.
+
+class FormTokens(CSRFProtect):
+    """Flask-WTF's CSRF protection, each form token signed once a minute per session and its
+    signature checked once per worker.
+
+    Signing: Flask-WTF signs the session's raw token afresh for every page, ~3 % of a parent's page.
+    A token signed a moment ago for the same raw token is as good (same key, same raw token, and the
+    raw token is the session's own); it only expires up to REUSE seconds before Flask-WTF's time
+    limit (an hour).
+
+    Checking: Flask-WTF unsigns the token (base64, JSON, two HMACs) on every form sent, ~8-9 % of a
+    parent's page save. A token is text that never changes: once its signature is good, what it
+    carries (the session's raw token, when it was signed) is kept by its exact value, and every use
+    is checked again against this session's raw token and the time limit, as Flask-WTF checks them.
+    A token signed here is kept at once, so its first use costs no unsigning either. A token this
+    cannot read or accept (forged, expired, another session's, or a Flask-WTF that signs another
+    way) goes to Flask-WTF's own check, which refuses it with its reason or accepts it.
     """
 
     REUSE = 60.0  # seconds
     KEPT_MAX = 4096
 
-    def __init__(self, check: CheckedFormTokens) -> None:
-        self.check = check
-        self.signed: dict[str, tuple[str, float]] = {}
+    def __init__(self) -> None:
+        super().__init__()
+        self.signed: dict[str, tuple[str, float]] = {}  # raw token -> (token, signed at, monotonic)
+        self.kept: dict[str, tuple[str, int]] = {}  # token -> (raw token, signed at in Unix seconds)
 
-    def __call__(self) -> str:
+    def for_page(self) -> str:
+        """The token for a page's forms: the templates' csrf_token()."""
         raw = session.get(CSRF_FIELD)
-        kept = self.signed.get(raw) if isinstance(raw, str) else None
-        if kept is not None and time.monotonic() - kept[1] < self.REUSE:
-            setattr(g, CSRF_FIELD, kept[0])  # where generate_csrf() keeps the request's token
-            return kept[0]
+        signed = self.signed.get(raw) if isinstance(raw, str) else None
+        if signed is not None and time.monotonic() - signed[1] < self.REUSE:
+            setattr(g, CSRF_FIELD, signed[0])  # where generate_csrf() keeps the request's token
+            return signed[0]
         token: str = generate_csrf()
         if len(self.signed) >= self.KEPT_MAX:
             self.signed.clear()
         self.signed[session[CSRF_FIELD]] = (token, time.monotonic())
-        self.check.remember(token)
+        self._read(token)
         return token
-
-
-WTF_SALT = "wtf-csrf-token"  # what Flask-WTF signs its form tokens with (flask_wtf.csrf.generate_csrf)
-
-
-class CheckedFormTokens(CSRFProtect):
-    """Flask-WTF's CSRF protection, each form token's signature checked once per worker.
-
-    Flask-WTF unsigns the token (base64, JSON, two HMACs) on every form sent, ~8-9 % of a parent's
-    page save. A token is text that never changes: once its signature is good, what it carries (the
-    session's raw token, when it was signed) is kept by its exact value, and every use is checked
-    again against this session's raw token and the time limit, as Flask-WTF checks them.
-    ReusedFormTokens gives a session the same token for a minute, so a parent's saves in that
-    minute send the same text. A token this cannot read or accept (forged, expired, another
-    session's, or a Flask-WTF that signs another way) goes to Flask-WTF's own check, which refuses
-    it with its reason or accepts it.
-    """
-
-    KEPT_MAX = 4096
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.kept: dict[str, tuple[str, int]] = {}  # token -> (raw token, signed at in Unix seconds)
 
     def protect(self, apply_exemptions: bool = False) -> None:
         checked = request.method in current_app.config["WTF_CSRF_METHODS"]
@@ -276,14 +267,14 @@ class CheckedFormTokens(CSRFProtect):
         raw = session.get(CSRF_FIELD)
         if not isinstance(raw, str):
             return False
-        kept = self.kept.get(token) or self.remember(token)
+        kept = self.kept.get(token) or self._read(token)
         if kept is None:
             return False
         limit = current_app.config["WTF_CSRF_TIME_LIMIT"]
         age = int(time.time()) - kept[1]  # itsdangerous's own measure: whole seconds
         return hmac.compare_digest(raw, kept[0]) and age >= 0 and (limit is None or age <= limit)
 
-    def remember(self, token: str) -> tuple[str, int] | None:
+    def _read(self, token: str) -> tuple[str, int] | None:
         """Read a token whose signature is good and keep what it carries; None for any other."""
         secret: str | bytes = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key or b""
         try:
@@ -298,14 +289,13 @@ class CheckedFormTokens(CSRFProtect):
         return self.kept[token]
 
 
-def configure_csrf(app: Flask, csrf: CheckedFormTokens) -> None:
+def configure_csrf(app: Flask, csrf: FormTokens) -> None:
     # Flask-WTF also wants a same-origin Referer on https requests. Our pages ask browsers to send
     # none (Referrer-Policy: no-referrer: tokens are in URLs), and a form sent under that policy
     # carries `Origin: null`; with the check on, every form behind TLS was refused.
     app.config["WTF_CSRF_SSL_STRICT"] = False
     csrf.init_app(app)
-    tokens = ReusedFormTokens(csrf)
-    app.context_processor(lambda: {"csrf_token": tokens})  # in place of Flask-WTF's, registered before
+    app.context_processor(lambda: {"csrf_token": csrf.for_page})  # in place of Flask-WTF's, registered before
 
 
 # Sessions ---------------------------------------------------------------------------

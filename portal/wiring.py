@@ -13,14 +13,14 @@ from portal.config import ConfigError, Settings, load_settings
 from portal.db import db
 from portal.protocol.loader import ProtocolError, check_instruments, load_protocol
 from portal.security import (
-    CheckedFormTokens,
+    FormTokens,
     RenewingSessionInterface,
     configure_csrf,
     configure_headers,
     configure_input_checks,
 )
 
-csrf = CheckedFormTokens()
+csrf = FormTokens()
 
 # Features are plugged in by dotted name and loaded only when an app is built,
 # so importing any part of the portal package never drags in the keystore:
