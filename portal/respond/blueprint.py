@@ -28,7 +28,9 @@ def _gets_only_read() -> None:
 
 # The session a parent's Start (or a coordinator's interview) opens: one invitation only.
 INVITATION, MODE, ENTERED_BY, SUPPORT = "invitation", "mode", "entered_by", "support"
-PLANNED = "planned"  # the invitation's instruments, fixed from the moment its window opens (replan)
+# (invitation id, its instruments): fixed from the moment its window opens (families.replan). A tuple,
+# so the session's kept cookie values need no copy per request (security._thawed).
+PLANNED = "planned"
 
 
 def begin_visit(invitation: Invitation) -> None:
@@ -42,7 +44,7 @@ def begin_visit(invitation: Invitation) -> None:
     session.permanent = True  # PERMANENT_SESSION_LIFETIME: short-lived; the link brings the parent back
     session[INVITATION] = invitation.id
     session[MODE] = "web"
-    session[PLANNED] = {"invitation": invitation.id, "instruments": list(invitation.instruments)}
+    session[PLANNED] = (invitation.id, *invitation.instruments)
     # This browser keeps the parent's language, also on the neutral page after they have sent.
     session[i18n.SESSION_LANGUAGE] = invitation.respondent.language
 
@@ -60,9 +62,9 @@ def planned_instruments(visit: Visit) -> tuple[str, ...] | None:
     """The visit's instruments as kept at Start, without reading the invitation; None if not kept
     (an interview) or kept for another invitation."""
     planned = session.get(PLANNED)
-    if not isinstance(planned, dict) or planned.get("invitation") != visit.invitation_id:
+    if not isinstance(planned, tuple) or not planned or planned[0] != visit.invitation_id:
         return None
-    return tuple(planned["instruments"])
+    return planned[1:]
 
 
 def current_invitation(allow_completed: bool = False) -> tuple[Visit, Answering]:

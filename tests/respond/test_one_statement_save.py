@@ -139,7 +139,7 @@ def test_pages_are_saved_without_the_invitation_being_read_first(
 def test_instruments_kept_for_another_invitation_are_not_used(app: Flask) -> None:
     """A coordinator who opened a parent's link and then starts an interview in the same browser."""
     with app.test_request_context():
-        session[PLANNED] = {"invitation": 1, "instruments": ["who5", "psc17"]}
+        session[PLANNED] = (1, "who5", "psc17")
         assert planned_instruments(Visit(1)) == ("who5", "psc17")
         assert planned_instruments(Visit(2, mode="interview", entered_by=5)) is None
 
