@@ -16,8 +16,16 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import i18n, registry
 from portal.db import db
-from portal.respond import answers, blueprint, forms, paging, service
-from portal.respond.blueprint import SUPPORT, current_invitation, current_visit, render, respond, study_text
+from portal.respond import answers, forms, paging, service
+from portal.respond.blueprint import (
+    SUPPORT,
+    current_invitation,
+    current_visit,
+    planned_instruments,
+    render,
+    respond,
+    study_text,
+)
 from portal.respond.texts import ItemLanguage, item_language
 
 
@@ -91,9 +99,11 @@ def _saved_unread(number: int) -> str | None:
     in, and the statement checks, creates or merges (answers.save_unread). Returns the page to go to,
     or None where the ordinary save must run: SQLite (no round trips to spare), an interview, a
     typing error, an instrument that can raise an alert, a closed invitation."""
+    if db.stores.engine.dialect.name != "postgresql":
+        return None
     visit = current_visit()
-    instruments = blueprint.planned_instruments(visit) if visit else None
-    if visit is None or instruments is None or db.stores.engine.dialect.name != "postgresql":
+    instruments = planned_instruments(visit) if visit else None
+    if visit is None or instruments is None:
         return None
     pages = pages_of(instruments)
     if not 1 <= number <= len(pages):

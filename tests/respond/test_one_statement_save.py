@@ -6,6 +6,7 @@ The same sequences run on SQLite, where every save reads first: both must keep t
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from flask import Flask, session
@@ -71,6 +72,31 @@ def test_two_tabs_on_two_pages_of_one_draft_keep_both_pages(app: Flask, parent: 
     saved = _saved(app, "psc17").answers
     assert {saved[name] for name in tab_one if name.startswith("psc17_")} == {2}
     assert {saved[name] for name in tab_two if name.startswith("psc17_")} == {1}
+
+
+def test_two_tabs_sending_an_instruments_first_pages_at_once_make_one_draft(
+        app: Flask, parent: Parent) -> None:
+    """A double tap or two tabs: both saves may find no draft yet; one creates it, the other merges."""
+    parent.start()
+    first, second, _third = _pages_of(parent, "psc17")
+    forms = {number: _form(parent, number) for number in (first, second)}
+    cookie = parent.client.get_cookie("session")
+    assert cookie is not None
+    tabs = {first: parent.client, second: app.test_client()}
+    tabs[second].set_cookie("session", cookie.value)
+    together, statuses = threading.Barrier(2), []
+
+    def send(number: int) -> None:
+        together.wait()
+        statuses.append(tabs[number].post(f"/q/{number}", data=forms[number]).status_code)
+
+    threads = [threading.Thread(target=send, args=(number,)) for number in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302, 302]
+    assert len(_saved(app, "psc17").answers) == 12  # one draft (one() fails on two), both pages in it
 
 
 def test_a_page_sent_in_a_language_its_items_have_no_text_in_keeps_the_language_shown(
