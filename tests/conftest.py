@@ -28,10 +28,12 @@ TEST_KEYS = {
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Modules marked `databases` run once on SQLite and once on PostgreSQL."""
+    """Modules marked `databases` run once on SQLite and once on PostgreSQL; tests marked `postgresql`
+    on PostgreSQL only."""
     if "backend" in metafunc.fixturenames:
-        both = metafunc.definition.get_closest_marker("databases") is not None
-        metafunc.parametrize("backend", ["sqlite", "postgresql"] if both else ["sqlite"], scope="session")
+        marked = metafunc.definition.get_closest_marker
+        backends = ["sqlite", "postgresql"] if marked("databases") else ["sqlite"]
+        metafunc.parametrize("backend", ["postgresql"] if marked("postgresql") else backends, scope="session")
 
 
 @pytest.fixture(scope="session")

@@ -44,10 +44,19 @@ def _check_layout(phone: Phone, page: Any) -> None:
 @pytest.mark.parametrize("language", ["nb", "ar"])
 def test_a_whole_wave_on_a_phone(app: Flask, clock: Clock, browser: Any, live: str, artifacts: Path,
                                  language: str, device: str, javascript: bool) -> None:
+    name = f"walk-{language}-{device}-{'js' if javascript else 'nojs'}"
+    _walk(app, clock, Phone(browser, live, name, artifacts, javascript=javascript, phone=device), language)
+
+
+@pytest.mark.postgresql  # where a page's save is one statement, with nothing read first
+def test_a_whole_wave_on_a_phone_on_postgresql(app: Flask, clock: Clock, browser: Any, live: str,
+                                               artifacts: Path) -> None:
+    _walk(app, clock, Phone(browser, live, "walk-postgresql-nb-pixel7", artifacts, phone="pixel7"), "nb")
+
+
+def _walk(app: Flask, clock: Clock, phone: Phone, language: str) -> None:
     words = WORDS[language]
-    link = live + _link(app, clock, language)
-    phone = Phone(browser, live, f"walk-{language}-{device}-{'js' if javascript else 'nojs'}", artifacts,
-                  javascript=javascript, phone=device)
+    link = phone.origin + _link(app, clock, language)
     page = phone.open()
     assert page.goto(link).status == 200
     assert html_lang_dir(page) == (language, "rtl" if language == "ar" else "ltr")
@@ -82,8 +91,8 @@ def test_a_whole_wave_on_a_phone(app: Flask, clock: Clock, browser: Any, live: s
 
     assert phone.foreign_requests() == []
     with app.app_context():
-        invitation = db.session.scalars(select(Invitation)).first()
-        assert invitation is not None and invitation.completed_at is not None
+        invitation = db.session.scalars(select(Invitation).filter_by(wave="T0")).one()
+        assert invitation.completed_at is not None
         responses = db.session.scalars(select(Response)).all()
         assert sorted(r.instrument_id for r in responses) == sorted(invitation.instruments)
         assert {r.status for r in responses} == {"completed"}
