@@ -309,8 +309,8 @@ class Database:
     def single_statements() -> None:
         """This request's writes each stand alone, one statement each (a parent's page save: one
         conditional INSERT or UPDATE): its connection runs in autocommit. On PostgreSQL a save then
-        costs one or two round trips (UPDATE, or SELECT and UPDATE) instead of four (BEGIN, SELECT,
-        UPDATE, COMMIT). Writes that must commit together call together() first.
+        costs one round trip (answers.save_unread) or two (SELECT, then INSERT or UPDATE) instead of
+        four (BEGIN, SELECT, UPDATE, COMMIT). Writes that must commit together call together() first.
         Call it before the first use of `connection`."""
         g.db_single_statements = True
 

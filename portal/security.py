@@ -238,7 +238,7 @@ class FormTokens(CSRFProtect):
 
     def __init__(self) -> None:
         super().__init__()
-        self.signed: dict[str, tuple[str, float]] = {}  # raw token -> (token, signed at, monotonic)
+        self.signed: dict[str, tuple[str, float]] = {}  # raw token -> (token, when signed: monotonic)
         self.kept: dict[str, tuple[str, int]] = {}  # token -> (raw token, signed at in Unix seconds)
 
     def for_page(self) -> str:
