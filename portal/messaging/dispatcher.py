@@ -184,9 +184,9 @@ class Dispatcher:
         except KeystoreError:
             self._failed(message, "none", "contact details do not open (is the keystore key set right?)")
             return None
-        channel, address = self._route(details)
+        channel, address = self._route(details, message.invitation.respondent)
         if address is None:
-            self._failed(message, channel, "no phone number or e-mail address to reach this respondent")
+            self._failed(message, channel, "no phone number or e-mail address this respondent consented to")
             return None
         return InFlight(message, channel, self.pool.submit(channel, self._compose(message, channel, address)))
 
@@ -201,11 +201,11 @@ class Dispatcher:
         else:
             self._accepted(message, channel, provider_id)
 
-    def _route(self, details: ContactDetails | None) -> tuple[str, str | None]:
-        """SMS first where there is a phone and a gateway, else e-mail."""
-        if details is not None and details.phone and "sms" in self.channels:
+    def _route(self, details: ContactDetails | None, respondent: Respondent) -> tuple[str, str | None]:
+        """SMS first where there is a phone, a gateway and consent to SMS, else e-mail (with its consent)."""
+        if details is not None and details.phone and "sms" in self.channels and respondent.consents_to("sms"):
             return "sms", details.phone
-        if details is not None and details.email:
+        if details is not None and details.email and respondent.consents_to("email"):
             return "email", details.email
         return "none", None
 

@@ -10,7 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from portal.audit import record
@@ -68,12 +68,21 @@ def allocate(session: Session, family: Family, *, actor: str, now: dt.datetime, 
     ).first()
     if slot is None:
         raise AllocationError(
-            f"No allocation sequence is left for site {family.site.code}. "
-            "Ask the data manager to run `flask --app portal allocation generate`."
+            f"No allocation sequence is left for {family.site.name}. The data manager must create one; "
+            "until then the family stays enrolled without an arm."
         )
     slot.family_id, slot.used_at = family.id, now
     _set_arm(session, family, slot.arm_code, "portal", actor=actor, now=now, audit=audit)
     return slot.arm_code
+
+
+def places_left(session: Session, site_code: str) -> int:
+    """How many families the site's sequence can still allocate (0 where none was created)."""
+    return session.scalar(
+        select(func.count(AllocationSlot.id)).where(
+            AllocationSlot.site_code == site_code, AllocationSlot.family_id.is_(None)
+        )
+    ) or 0
 
 
 def record_decided(

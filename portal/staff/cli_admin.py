@@ -126,6 +126,9 @@ def schedule_replan(dry_run: bool, now: dt.datetime | None) -> None:
             click.echo(f"{item.family} {item.respondent} {change.wave}: {'; '.join(change.describe())}")
     verb = "would change" if dry_run else "changed"
     click.echo(f"{len(found)} respondents' schedules {verb}.")
+    if dry_run:
+        moving = len(replanning.reminders_to_move(db.session, moment))
+        click.echo(f"{moving} invitations' queued reminders would move.")
 
 
 def _apply(session: Session, moment: dt.datetime) -> list[RespondentChanges]:

@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 
 from portal.contacts import ContactDetails, InvalidContact
 from portal.contacts.book import normalise_email, normalise_phone
+from portal.families.consent import Consent, ConsentError, parse_covers
 from portal.protocol.model import ROLES, Protocol
 
 COLUMNS = (
     "family_ref", "site", "language", "respondent_role", "name", "phone", "email",
     "child_birth_month", "consent_version", "arm",
 )
+# each parent's consent: the day signed (default: the day of enrolment) and what it covers (default: all)
+OPTIONAL_COLUMNS = ("consent_date", "consent_covers")
+ALL_COLUMNS = (*COLUMNS, *OPTIONAL_COLUMNS, "file")
 FAMILY_COLUMNS = ("site", "child_birth_month", "consent_version", "arm")
 OLDEST_CHILD_YEARS = 12
 
@@ -43,6 +47,7 @@ class Row:
     child_birth_month: dt.date
     consent_version: str
     arm: str | None
+    consent: Consent
 
 
 @dataclass(slots=True)
@@ -76,11 +81,12 @@ def check_row(
         known = ", ".join(protocol.arm_ids())
         check.fail("arm", f"unknown arm {arm_text!r} (known: {known}; leave empty to allocate)")
     month = _birth_month(check, baseline)
+    consent = _consent(check, baseline)
     contact = _contact(check)
-    if check.problems or month is None or contact is None:
+    if check.problems or month is None or contact is None or consent is None:
         return check.problems
     return Row(line, check.text("family_ref"), site, language, role, contact, month,
-               check.text("consent_version"), arm_text or None)
+               check.text("consent_version"), arm_text or None, consent)
 
 
 def _require(check: RowCheck, *columns: str) -> None:
@@ -110,6 +116,24 @@ def _birth_month(check: RowCheck, baseline: dt.date) -> dt.date | None:
         check.fail("child_birth_month", f"the child must be 0 to {OLDEST_CHILD_YEARS} years old at enrolment")
         return None
     return month
+
+
+def _consent(check: RowCheck, baseline: dt.date) -> Consent | None:
+    date_text, covers_text = check.text("consent_date"), check.text("consent_covers")
+    try:
+        date = dt.date.fromisoformat(date_text) if date_text else baseline
+    except ValueError:
+        check.fail("consent_date", f"{date_text!r} is not a date like 2026-09-01")
+        return None
+    try:
+        questionnaires, sms, email = parse_covers(covers_text) if covers_text else (True, True, True)
+        consent = Consent(check.text("consent_version"), date, questionnaires, sms, email)
+        if consent.version:  # an empty version is reported once, as an empty column
+            consent.check(baseline)
+    except ConsentError as problem:
+        check.fail(f"consent_{problem.part}", str(problem))
+        return None
+    return consent
 
 
 def _contact(check: RowCheck) -> ContactDetails | None:
