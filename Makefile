@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 catalogues: $(STAMP)
 	$(BIN)/pybabel compile -d translations -D messages
 	$(BIN)/pybabel compile -d translations -D outbound
+	$(BIN)/pybabel compile -d translations -D staff
 
 demo: $(STAMP) catalogues
 	$(BIN)/flask --app portal db upgrade

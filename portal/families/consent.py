@@ -13,11 +13,13 @@ COVERS = ("questionnaires", "sms", "email")
 
 
 class ConsentError(ValueError):
-    """Consent that cannot enrol a parent; `part` is `version`, `date` or `covers`."""
+    """Consent that cannot enrol a parent; `part` is `version`, `date` or `covers`.
 
-    def __init__(self, part: str, message: str) -> None:
-        super().__init__(message)
-        self.part = part
+    `template` and `values` let the workspace word it in the coordinator's language."""
+
+    def __init__(self, part: str, template: str, **values: object) -> None:
+        super().__init__(template % values if values else template)
+        self.part, self.template, self.values = part, template, values
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,5 +49,6 @@ def parse_covers(text: str) -> tuple[bool, bool, bool]:
     words = {w for w in text.replace(",", " ").replace("+", " ").lower().split() if w} - {"none"}
     unknown = sorted(words - set(COVERS))
     if unknown:
-        raise ConsentError("covers", f"unknown consent {', '.join(unknown)!r} (known: {', '.join(COVERS)})")
+        raise ConsentError("covers", "unknown consent %(words)s (known: %(known)s)",
+                           words=", ".join(unknown), known=", ".join(COVERS))
     return "questionnaires" in words, "sms" in words, "email" in words

@@ -17,7 +17,13 @@ EXTENDABLE = (InvitationState.scheduled, InvitationState.open, InvitationState.s
 
 
 class RescheduleError(ValueError):
-    """A change to a schedule the rules do not allow; the message is for the coordinator."""
+    """A change to a schedule the rules do not allow; the message is for the coordinator.
+
+    `template` and `values` let the workspace word it in the coordinator's language."""
+
+    def __init__(self, template: str, **values: object) -> None:
+        super().__init__(template % values if values else template)
+        self.template, self.values = template, values
 
 
 def extend_window(invitation: Invitation, last_day: dt.date, protocol: Protocol, now: dt.datetime) -> None:
@@ -33,8 +39,8 @@ def extend_window(invitation: Invitation, last_day: dt.date, protocol: Protocol,
     if following is not None and closes_at > following.opens_at:
         last_allowed = local_date(following.opens_at, protocol.timezone) - dt.timedelta(days=1)
         raise RescheduleError(
-            f"The next wave opens on {local_date(following.opens_at, protocol.timezone)}: "
-            f"the last day can be {last_allowed} at the latest."
+            "The next wave opens on %(opens)s: the last day can be %(last)s at the latest.",
+            opens=local_date(following.opens_at, protocol.timezone), last=last_allowed,
         )
     invitation.closes_at = closes_at
 

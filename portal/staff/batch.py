@@ -20,6 +20,7 @@ from portal.families.enrolment import NewFamily
 from portal.families.models import Family
 from portal.staff import allocation
 from portal.staff.enrolment import Person, add_family, commit_both, people_to_respondents
+from portal.staff.i18n import N_, _
 from portal.staff.intake import ALL_COLUMNS, COLUMNS, FAMILY_COLUMNS, Problem, Row, check_row
 
 
@@ -43,17 +44,17 @@ def decode(data: bytes, *, utf8_only: bool = False) -> str:
     """Text of the file; `utf8_only` refuses the Windows-1252 fallback (the browser upload)."""
     if b"\x00" in data:  # no spreadsheet writes one into a CSV, and PostgreSQL cannot store it
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
-        raise BatchRejected([Problem(line, "file", "holds a NUL byte: save the file as CSV UTF-8")])
+        raise BatchRejected([Problem(line, "file", _("holds a NUL byte: save the file as CSV UTF-8"))])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         if utf8_only:
-            problem = f"byte {error.start + 1} is not UTF-8: save the file as CSV UTF-8"
+            problem = _("byte %(number)s is not UTF-8: save the file as CSV UTF-8", number=error.start + 1)
             raise BatchRejected([Problem(1, "file", problem)]) from None
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as error:  # five byte values mean nothing in Windows-1252 either
-        problem = f"byte {error.start + 1} is not text: save the file as CSV UTF-8"
+        problem = _("byte %(number)s is not text: save the file as CSV UTF-8", number=error.start + 1)
         raise BatchRejected([Problem(1, "file", problem)]) from None
 
 
@@ -64,12 +65,13 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     names = [(n or "").strip().lower() for n in reader.fieldnames or []]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
-        raise BatchRejected([Problem(1, c, "this column is missing from the header") for c in missing])
+        raise BatchRejected([Problem(1, c, _("this column is missing from the header")) for c in missing])
     unknown = [n for n in names if n not in ALL_COLUMNS]
     if unknown:
         known = ", ".join(ALL_COLUMNS)
         named = ", ".join(unknown)
-        raise BatchRejected([Problem(1, "file", f"has an unknown column: {named} (known: {known})")])
+        raise BatchRejected([Problem(1, "file", _("has an unknown column: %(named)s (known: %(known)s)",
+                                                        named=named, known=known))])
     reader.fieldnames = names
     rows = []
     try:
@@ -77,7 +79,8 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
             if any((v or "").strip() for k, v in raw.items() if k is not None):
                 rows.append((reader.line_num, {k: v or "" for k, v in raw.items() if k is not None}))
     except csv.Error as error:  # a cell longer than the csv module allows, or a broken quote
-        raise BatchRejected([Problem(reader.line_num, "file", f"cannot be read as CSV ({error})")]) from None
+        unreadable = _("cannot be read as CSV (%(error)s)", error=error)
+        raise BatchRejected([Problem(reader.line_num, "file", unreadable)]) from None
     return rows
 
 
@@ -95,7 +98,7 @@ def check_batch(
         else:
             good.append(checked)
     if not rows:
-        problems.append(Problem(1, "family_ref", "the file has no rows below the header"))
+        problems.append(Problem(1, "family_ref", _("the file has no rows below the header")))
     families = _group(good, problems)
     problems.extend(_duplicates(good))
     if allocate_missing:
@@ -114,10 +117,10 @@ def _group(rows: list[Row], problems: list[Problem]) -> list[list[Row]]:
         for row in members[1:]:
             for column in FAMILY_COLUMNS:
                 if getattr(row, column) != getattr(first, column):
-                    message = f"differs from line {first.line} of the same family"
+                    message = _("differs from line %(line)s of the same family", line=first.line)
                     problems.append(Problem(row.line, column, message))
         if len(members) > 2:
-            problems.append(Problem(members[2].line, "family_ref", "a family has at most two respondents"))
+            problems.append(Problem(members[2].line, "family_ref", _("a family has at most two respondents")))
     return list(groups.values())
 
 
@@ -131,12 +134,12 @@ def _duplicates(rows: list[Row]) -> Iterable[Problem]:
                 continue
             owner = first_family.setdefault((column, value.lower()), row.family_ref)
             if owner != row.family_ref:
-                yield Problem(row.line, column, "the same person appears earlier in this file")
+                yield Problem(row.line, column, _("the same person appears earlier in this file"))
             elif book.find(**{column: value}):
-                yield Problem(row.line, column, "a person with this contact detail is already enrolled")
+                yield Problem(row.line, column, _("a person with this contact detail is already enrolled"))
 
 
-NO_SEQUENCE = ("the portal cannot allocate at this site yet: the data manager must create its allocation "
+NO_SEQUENCE = N_("the portal cannot allocate at this site yet: the data manager must create its allocation "
                "sequence (choose to allocate later, or give the arm decided elsewhere)")
 
 
@@ -148,7 +151,7 @@ def _sequence_left(families: list[list[Row]]) -> Iterable[Problem]:
     for site, firsts in needed.items():
         left = allocation.places_left(db.session, site)
         for row in firsts[left:]:
-            yield Problem(row.line, "arm", NO_SEQUENCE)
+            yield Problem(row.line, "arm", _(NO_SEQUENCE))
 
 
 UPLOAD_LIMIT = 2 * 1024 * 1024  # a browser upload; thousands of families, far more than one sitting
@@ -157,7 +160,7 @@ UPLOAD_LIMIT = 2 * 1024 * 1024  # a browser upload; thousands of families, far m
 def upload_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
     """The rows of a file sent from the browser: at most 2 MB, UTF-8 only, known columns only."""
     if len(data) > UPLOAD_LIMIT:
-        raise BatchRejected([Problem(1, "file", "is larger than 2 MB: split it into smaller files")])
+        raise BatchRejected([Problem(1, "file", _("is larger than 2 MB: split it into smaller files"))])
     return read_rows(decode(data, utf8_only=True))
 
 

@@ -17,6 +17,7 @@ from portal.contacts import contact_book
 from portal.families import withdrawal
 from portal.families.models import Respondent
 from portal.messaging.planning import plan_invitations
+from portal.staff.i18n import N_, _
 from portal.staff.models import StaffUser
 
 PARENT_SCOPES = ("stop_contact", "erase")
@@ -34,9 +35,10 @@ class ParentWithdrawalRefused(ValueError):
 def checked_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise ParentWithdrawalRefused("reason", "Write why (no names): the audit trail keeps it.")
+        raise ParentWithdrawalRefused("reason", _("Write why (no names): the audit trail keeps it."))
     if len(reason) > REASON_LIMIT:
-        raise ParentWithdrawalRefused("reason", f"A reason holds at most {REASON_LIMIT} characters.")
+        raise ParentWithdrawalRefused("reason", _("A reason holds at most %(limit)s characters.",
+                                                  limit=REASON_LIMIT))
     return reason
 
 
@@ -44,7 +46,7 @@ def withdraw_parent(
     session: Session, respondent: Respondent, user: StaffUser, *, scope: str, reason: str, now: dt.datetime
 ) -> None:
     if scope not in PARENT_SCOPES:
-        raise ParentWithdrawalRefused("scope", "Choose what the parent asked for.")
+        raise ParentWithdrawalRefused("scope", _("Choose what the parent asked for."))
     reason = checked_reason(reason)
     try:
         if scope == "stop_contact":
@@ -54,7 +56,7 @@ def withdraw_parent(
             details = {"answers_deleted": withdrawal.erase_parent(session, respondent, now)}
             contact_book().erase(respondent.pseudonym)
     except withdrawal.ParentWithdrawalError as problem:
-        raise ParentWithdrawalRefused("scope", str(problem)) from None
+        raise ParentWithdrawalRefused("scope", _(str(problem))) from None
     _replan(session, respondent, now)
     record(session, now=now, actor=user.actor, action=f"parent_{scope}", subject=respondent.pseudonym,
            family=respondent.family.pseudonym, reason=reason, **details)
@@ -66,7 +68,7 @@ def resume_parent(session: Session, respondent: Respondent, user: StaffUser, *, 
     try:
         withdrawal.resume_parent_contact(respondent)
     except withdrawal.ParentWithdrawalError as problem:
-        raise ParentWithdrawalRefused("reason", str(problem)) from None
+        raise ParentWithdrawalRefused("reason", _(str(problem))) from None
     _replan(session, respondent, now)
     record(session, now=now, actor=user.actor, action="parent_contact_resumed", subject=respondent.pseudonym,
            family=respondent.family.pseudonym, reason=reason)
@@ -75,3 +77,14 @@ def resume_parent(session: Session, respondent: Respondent, user: StaffUser, *, 
 def _replan(session: Session, respondent: Respondent, now: dt.datetime) -> None:
     session.flush()
     plan_invitations(session, registry.protocol(), respondent.invitations, now)
+
+
+# The domain's refusals (portal.families.withdrawal, in English), marked so the catalogue carries them.
+_REFUSALS = (
+    N_("This parent's answers were erased; contact stays stopped."),
+    N_("Contact with this parent is already stopped."),
+    N_("The whole family has withdrawn; contact cannot resume for one parent."),
+    N_("This parent's answers were erased; contact cannot be resumed."),
+    N_("Contact with this parent is not stopped."),
+    N_("This parent's answers are already erased."),
+)

@@ -11,6 +11,7 @@ from portal.audit import record
 from portal.families import reschedule
 from portal.families.models import Family, Invitation
 from portal.messaging.planning import plan_invitations
+from portal.staff.i18n import N_, _
 from portal.staff.models import StaffUser
 
 REASON_LIMIT = 200
@@ -31,7 +32,7 @@ def extend(session: Session, invitation: Invitation, user: StaffUser, *, last_da
     try:
         reschedule.extend_window(invitation, day, registry.protocol(), now)
     except reschedule.RescheduleError as problem:
-        raise WindowRefused({"last_day": str(problem)}) from None
+        raise WindowRefused({"last_day": _refusal(problem)}) from None
     session.flush()
     plan_invitations(session, registry.protocol(), [invitation], now)
     record(session, now=now, actor=user.actor, action="window_extended",
@@ -46,7 +47,7 @@ def correct_baseline(session: Session, family: Family, user: StaffUser, *, basel
     try:
         moved = reschedule.correct_baseline(family, day, registry.protocol(), now)
     except reschedule.RescheduleError as problem:
-        raise WindowRefused({"baseline": str(problem)}) from None
+        raise WindowRefused({"baseline": _refusal(problem)}) from None
     session.flush()
     plan_invitations(session, registry.protocol(), moved, now)
     record(session, now=now, actor=user.actor, action="baseline_corrected", subject=family.pseudonym,
@@ -61,12 +62,27 @@ def _checked(date_text: str, field: str, reason: str) -> tuple[dt.date, str]:
     try:
         day = dt.date.fromisoformat(date_text.strip())
     except ValueError:
-        errors[field] = "Give a date like 2026-10-31."
+        errors[field] = _("Give a date like 2026-10-31.")
     reason = reason.strip()
     if not reason:
-        errors["reason"] = "Write why (no names): the audit trail keeps it."
+        errors["reason"] = _("Write why (no names): the audit trail keeps it.")
     elif len(reason) > REASON_LIMIT:
-        errors["reason"] = f"A reason holds at most {REASON_LIMIT} characters."
+        errors["reason"] = _("A reason holds at most %(limit)s characters.", limit=REASON_LIMIT)
     if errors:
         raise WindowRefused(errors)
     return day, reason
+
+
+def _refusal(problem: reschedule.RescheduleError) -> str:
+    return _(problem.template, **problem.values)
+
+
+# The schedule rules' refusals (portal.families.reschedule), marked so the catalogue carries them.
+_REFUSALS = (
+    N_("Only a window that is not answered or withdrawn can be extended."),
+    N_("Choose a day after the window's current last day."),
+    N_("Choose a day from today on."),
+    N_("The next wave opens on %(opens)s: the last day can be %(last)s at the latest."),
+    N_("The baseline date cannot lie in the future."),
+    N_("This is the baseline date already."),
+)

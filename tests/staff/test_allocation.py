@@ -114,7 +114,8 @@ def test_an_unblinded_coordinator_is_told_which_arm_came_out(
     family = enrol_family(app, now=clock.now, arm=None)
     page = coordinator.post(f"/staff/families/{family.family}/allocate", {"confirm": "yes"},
                             form_at=f"/staff/families/{family.family}/allocate", follow=True)
-    assert f"The family is allocated to {first}." in page.text
+    named = {"family_partner": "Family Partner", "usual_services": "Usual services"}[first]
+    assert f"The family is allocated to {named}." in page.text  # by its name in the study file
 
 
 def test_a_correction_is_a_new_record_beside_the_first(

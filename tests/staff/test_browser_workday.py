@@ -1,4 +1,5 @@
-"""In a real browser (Chromium, 1366x768): a research assistant's day with two-parent families.
+"""In a real browser (Chromium, 1366x768, a Norwegian account): a research assistant's day with
+two-parent families.
 
 Enrol two parents who share a phone; upload a CSV with one bad line (nothing enrolled), then a good
 one; allocate with confirmation; stop contact for one parent and see the other's next reminder still
@@ -45,7 +46,8 @@ def test_a_research_assistants_day_with_two_parent_families(
         pytest.fail(message) if REQUIRED else pytest.skip(message)
     generated = runner.invoke(args=["allocation", "generate", "--seed", "browser day", "--per-site", "8"])
     assert generated.exit_code == 0
-    _id, email, secret = create_account(app, role="coordinator", email="ra@larvik.example", blinded=False)
+    _id, email, secret = create_account(app, role="coordinator", email="ra@larvik.example", blinded=False,
+                                        language="nb")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     bad_file, good_file = _csv(tmp_path, "bad.csv", [*GOOD, BAD_LINE]), _csv(tmp_path, "good.csv", GOOD)
     found: list[str] = []
@@ -85,7 +87,7 @@ def test_a_research_assistants_day_with_two_parent_families(
             page.locator("form.enrol button[type=submit]").click()
             expect(page.locator("section.respondent")).to_have_count(2)
             expect(page.locator("section.respondent").nth(1).locator("dd.consent")).to_contain_text(
-                "covers the questionnaires, contact by SMS")
+                "omfatter spørreskjemaene, kontakt på SMS")
             family_url = page.url
             check(page)
 
@@ -93,7 +95,7 @@ def test_a_research_assistants_day_with_two_parent_families(
             page.locator("a[href$='/allocate']").click()
             check(page)
             page.locator("form button.primary").click()
-            expect(page.locator(".flash")).to_contain_text("The family is allocated to ")
+            expect(page.locator(".flash")).to_contain_text("Familien er randomisert til ")
 
             # stop contact for the father; the mother's next reminder is still planned
             page.locator("section.respondent").nth(1).locator("a[href$='/withdraw']").click()
@@ -101,8 +103,9 @@ def test_a_research_assistants_day_with_two_parent_families(
             page.locator("#reason").fill("asked by phone to be left alone")
             page.locator("form.narrow button[type=submit]").click()
             parents = page.locator("section.respondent")
-            expect(parents.nth(1).locator(".next-message")).to_have_text("none planned")
-            expect(parents.nth(0).locator(".next-message")).to_contain_text("for wave T0, 2026-09-01")
+            expect(parents.nth(1).locator(".next-message")).to_have_text("ingen planlagt")
+            mothers_next = parents.nth(0).locator(".next-message")
+            expect(mothers_next).to_contain_text("for målepunkt Oppstart, 2026-09-01")
             page.screenshot(path=str(ARTIFACTS / "parent-stopped.png"), full_page=True)
             check(page)
 
@@ -121,14 +124,14 @@ def test_a_research_assistants_day_with_two_parent_families(
             page.locator("#file").set_input_files(bad_file)
             page.locator("form.narrow button[type=submit]").click()
             expect(page.locator("#csv-problems li")).to_have_count(1)
-            expect(page.locator("#csv-problems li")).to_contain_text("Line 5, column phone")
+            expect(page.locator("#csv-problems li")).to_contain_text("Linje 5, kolonne phone")
             check(page)
             page.locator("#file").set_input_files(good_file)
             page.locator("form.narrow button[type=submit]").click()
-            expect(page.locator("#csv-summary")).to_contain_text("2 families with 3 parents")
+            expect(page.locator("#csv-summary")).to_contain_text("2 familier med 3 foreldre")
             check(page)
             page.locator("form button.primary").click()
-            expect(page.locator(".flash")).to_contain_text("2 families enrolled")
+            expect(page.locator(".flash")).to_contain_text("2 familier er registrert")
             browser.close()
 
     in_own_thread(scenario)

@@ -33,6 +33,7 @@ EXPECTED: dict[str, set[str] | str] = {
     "staff.enrol_csv": {C},
     "staff.extend_window": {C},
     "staff.correct_baseline": {C},
+    "staff.set_language": {A, C, N},
     "staff.edit_contact": {C},
     "staff.show_link": {C},
     "staff.revoke_link": {C},

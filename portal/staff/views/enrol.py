@@ -14,6 +14,7 @@ from portal.staff import access, allocation, scope
 from portal.staff.access import roles
 from portal.staff.batch import BatchRejected, enrol_rows
 from portal.staff.blueprint import staff
+from portal.staff.i18n import _
 from portal.staff.intake import Problem
 from portal.staff.models import StaffUser
 
@@ -52,7 +53,7 @@ def enrol() -> ResponseReturnValue:
     errors: dict[str, str] = {}
     if request.method == "POST":
         if request.form.get("site") not in scope.visible_sites(user):
-            errors = {"site": "Choose one of your sites."}
+            errors = {"site": _("Choose one of your sites.")}
         else:
             try:
                 done = enrol_rows(form_rows(request.form), actor=user.actor, now=registry.now(),
@@ -61,7 +62,7 @@ def enrol() -> ResponseReturnValue:
                 db.session.rollback()
                 errors = field_errors(rejected.problems)
             else:
-                flash(f"Family {done[0].family} enrolled; every wave is scheduled.")
+                flash(_("Family %(family)s enrolled; every wave is scheduled.", family=done[0].family))
                 return redirect(url_for("staff.family", pseudonym=done[0].family))
     return render_template("staff/enrol.html", **form_context(user), errors=errors, form=request.form,
                            posted=request.method == "POST"), 400 if errors else 200

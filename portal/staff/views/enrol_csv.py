@@ -19,6 +19,7 @@ from portal.staff import access, scope
 from portal.staff.access import roles
 from portal.staff.batch import UPLOAD_LIMIT, BatchRejected, enrol_rows, preview, upload_rows
 from portal.staff.blueprint import staff
+from portal.staff.i18n import _
 from portal.staff.intake import ALL_COLUMNS, Problem
 
 BODY_LIMITS["staff.enrol_csv"] = 2 * UPLOAD_LIMIT  # the file, or its base64 with the confirmation
@@ -45,7 +46,7 @@ def enrol_csv() -> ResponseReturnValue:
         db.session.rollback()
         return render_template("staff/enrol_csv.html", columns=ALL_COLUMNS[:-1],
                                problems=rejected.problems), 400
-    flash(f"{len(done)} families enrolled; every wave is scheduled.")
+    flash(_("%(count)s families enrolled; every wave is scheduled.", count=len(done)))
     return redirect(url_for("staff.dashboard"))
 
 
@@ -54,11 +55,11 @@ def _sent_file() -> bytes:
         try:
             return base64.b64decode(request.form["data"], validate=True)
         except (binascii.Error, ValueError):
-            damaged = Problem(1, "file", "was damaged on its way back: upload it again")
+            damaged = Problem(1, "file", _("was damaged on its way back: upload it again"))
             raise BatchRejected([damaged]) from None
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise BatchRejected([Problem(1, "file", "choose a CSV file to upload")])
+        raise BatchRejected([Problem(1, "file", _("choose a CSV file to upload"))])
     try:
         return upload.read(UPLOAD_LIMIT + 1)
     finally:
@@ -68,7 +69,7 @@ def _sent_file() -> bytes:
 def _refuse_other_sites(rows: list[tuple[int, dict[str, str]]]) -> None:
     """A coordinator enrols at their own sites only, as with the form."""
     mine = scope.visible_sites(access.current_user())
-    outside = [Problem(line, "site", "is not one of your sites") for line, raw in rows
+    outside = [Problem(line, "site", _("is not one of your sites")) for line, raw in rows
                if (raw.get("site") or "").strip() not in mine]
     if outside:
         raise BatchRejected(outside)

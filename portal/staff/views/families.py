@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -14,6 +14,7 @@ from portal.families.pseudonyms import normalise
 from portal.staff import access, allocation, casework, outlook, scope
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
+from portal.staff.i18n import Names, _
 
 
 @staff.get("/families")
@@ -85,8 +86,8 @@ def allocate(pseudonym: str) -> WerkzeugResponse:
         flash(str(problem))
     else:
         db.session.commit()
-        flash(f"The family is allocated to {arm}." if user.sees_arm else
-              "The family is allocated. Your account is blinded, so the arm is not shown.")
+        flash(_("The family is allocated to %(arm)s.", arm=Names(g.locale).arm(arm)) if user.sees_arm else
+              _("The family is allocated. Your account is blinded, so the arm is not shown."))
     return redirect(url_for("staff.family", pseudonym=found.pseudonym))
 
 

@@ -13,6 +13,7 @@ from portal.staff import parent_withdrawal as service
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
 from portal.staff.enrolment import commit_both
+from portal.staff.i18n import _
 
 
 @staff.route("/respondents/<pseudonym>/withdraw", methods=["GET", "POST"])
@@ -25,7 +26,7 @@ def withdraw_parent(pseudonym: str) -> ResponseReturnValue:
         chosen = request.form.get("scope", "")
         try:
             if chosen == "erase" and request.form.get("confirm", "").strip().upper() != respondent.pseudonym:
-                raise service.ParentWithdrawalRefused("confirm", "Type the parent's pseudonym to confirm.")
+                raise service.ParentWithdrawalRefused("confirm", _("Type the parent's pseudonym to confirm."))
             if chosen == "resume":
                 service.resume_parent(db.session, respondent, user, reason=request.form.get("reason", ""),
                                       now=registry.now())
@@ -38,14 +39,15 @@ def withdraw_parent(pseudonym: str) -> ResponseReturnValue:
             errors[problem.field] = str(problem)
         else:
             commit_both()
-            flash(_DONE[chosen])
+            flash(_done(chosen))
             return redirect(url_for("staff.family", pseudonym=respondent.family.pseudonym))
     return render_template("staff/withdraw_parent.html", respondent=respondent, form=request.form,
                            errors=errors), 400 if errors else 200
 
 
-_DONE = {
-    "stop_contact": "Contact with this parent is stopped; the other parent carries on.",
-    "resume": "Contact with this parent is resumed; their next messages are planned again.",
-    "erase": "This parent's answers and contact details are erased.",
-}
+def _done(scope: str) -> str:
+    return {
+        "stop_contact": _("Contact with this parent is stopped; the other parent carries on."),
+        "resume": _("Contact with this parent is resumed; their next messages are planned again."),
+        "erase": _("This parent's answers and contact details are erased."),
+    }[scope]

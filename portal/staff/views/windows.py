@@ -10,6 +10,7 @@ from portal.db import db
 from portal.staff import access, casework, scope, windows
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
+from portal.staff.i18n import _
 
 
 @staff.route("/invitations/<int:invitation_id>/extend", methods=["GET", "POST"])
@@ -27,7 +28,7 @@ def extend_window(invitation_id: int) -> ResponseReturnValue:
             errors = refused.errors
         else:
             db.session.commit()
-            flash(f"The window now stays open through {casework.last_open_day(invitation)}.")
+            flash(_("The window now stays open through %(day)s.", day=casework.last_open_day(invitation)))
             return redirect(url_for("staff.family", pseudonym=invitation.respondent.family.pseudonym))
     return render_template("staff/extend_window.html", invitation=invitation, form=request.form,
                            errors=errors, last_day=casework.last_open_day(invitation)), 400 if errors else 200
@@ -49,7 +50,8 @@ def correct_baseline(pseudonym: str) -> ResponseReturnValue:
             errors = refused.errors
         else:
             db.session.commit()
-            flash(f"Baseline corrected; {len(moved)} invitations not yet opened were re-planned.")
+            flash(_("Baseline corrected; %(count)s invitations not yet opened were re-planned.",
+                    count=len(moved)))
             return redirect(url_for("staff.family", pseudonym=family.pseudonym))
     return render_template("staff/baseline.html", family=family, form=request.form, errors=errors), (
         400 if errors else 200)
