@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select, update
 from sqlalchemy.orm import Session
 
 from portal.families.models import Invitation, InvitationState, Respondent, Response, started_in_sql
+from portal.families.packs import keep_packs
 from portal.respond.answers import Answering, blocking
 from portal.respond.paging import Page
 from portal.security import hash_access_code, hash_token, looks_like_token, normalise_access_code
@@ -89,4 +90,5 @@ def submit(connection: Connection, invitation: Answering, catalogue: Mapping[str
         .where(Response.invitation_id == invitation.id, Response.status == "draft")
         .values(status="completed", completed_at=now)
     )
+    keep_packs(connection, invitation.responses, catalogue)
     return True
