@@ -43,6 +43,14 @@ class QuietHours:
 
 
 @dataclass(frozen=True, slots=True)
+class OnCall:
+    """Where staff are told that an alert was raised (the message names nobody)."""
+
+    email: str
+    language: str  # of the outbound catalogue, for the message's words
+
+
+@dataclass(frozen=True, slots=True)
 class Protocol:
     id: str
     public_name: dict[str, str]
@@ -58,6 +66,7 @@ class Protocol:
     waves: tuple[Wave, ...]
     permissions: dict[str, str]  # instrument id -> where the permission is recorded
     blinded: bool
+    on_call: OnCall | None = None  # None: alerts are shown in the workspace only
 
     def site(self, site_id: str) -> Site | None:
         return next((s for s in self.sites if s.id == site_id), None)
