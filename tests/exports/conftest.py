@@ -102,10 +102,13 @@ def make_user(app: Flask, *, role: str, blinded: bool, email: str | None = None)
         return user.id
 
 
-def record_unblinding(app: Flask, runner: FlaskCliRunner, reason: str = "database locked, analysis plan signed") -> int:
+def record_unblinding(
+    app: Flask, runner: FlaskCliRunner, reason: str = "database locked, analysis plan signed"
+) -> int:
     """An admin records the unblinding decision, as the data manager does from the shell."""
     admin = make_user(app, role="admin", blinded=False, email="trial-admin@staff.example")
-    result = runner.invoke(args=["blinding", "unblind", "--admin", "trial-admin@staff.example", "--reason", reason])
+    result = runner.invoke(args=["blinding", "unblind", "--admin", "trial-admin@staff.example",
+                                 "--reason", reason])
     assert result.exit_code == 0, result.output
     return admin
 

@@ -47,7 +47,8 @@ def test_the_cli_blinds_by_default_and_refuses_true_arms_without_an_unblinding(
     assert manifest["blinding"] == {"arm_shown_as": "letters", "study_blinded": True, "unblinding": None}
     code, output = export(runner, tmp_path / "refused", "--unblinded")
     assert code == 2 and "no unblinding is on record" in output and "blinding unblind" in output
-    assert not (tmp_path / "refused").exists() or not any((tmp_path / "refused").iterdir())  # nothing half-written
+    refused = tmp_path / "refused"
+    assert not refused.exists() or not any(refused.iterdir())  # nothing half-written
 
 
 def test_an_unblinding_needs_an_admin_and_a_reason_and_is_audited(
@@ -63,7 +64,8 @@ def test_an_unblinding_needs_an_admin_and_a_reason_and_is_audited(
     assert [e.action for e in actions(app)].count("unblinding_recorded") == 0
     admin = record_unblinding(app, runner, reason="DSMB asked for arm-level safety tables")
     entry = [e for e in actions(app) if e.action == "unblinding_recorded"][0]
-    assert entry.actor == f"staff:{admin}" and entry.details["reason"] == "DSMB asked for arm-level safety tables"
+    assert entry.actor == f"staff:{admin}"
+    assert entry.details["reason"] == "DSMB asked for arm-level safety tables"
 
 
 def test_after_the_unblinding_the_cli_exports_true_arms_and_the_manifest_names_the_record(

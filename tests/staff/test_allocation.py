@@ -52,7 +52,8 @@ def test_the_same_seed_gives_the_same_sequence_and_a_longer_one_extends_it() -> 
     assert first != generate("seed number two", ["larvik", "lillehammer"], ARMS, 50)
     longer = stratum_sequence("seed number one", "larvik", ARMS, 120)
     assert longer[:50] == [s for s in first if s.stratum == "larvik"][:50]
-    assert [s.arm for s in first if s.stratum == "larvik"] != [s.arm for s in first if s.stratum == "lillehammer"]
+    by_stratum = {name: [s.arm for s in first if s.stratum == name] for name in ("larvik", "lillehammer")}
+    assert by_stratum["larvik"] != by_stratum["lillehammer"]
 
 
 def test_a_short_seed_is_refused() -> None:
@@ -74,7 +75,9 @@ def test_the_table_holds_no_arm_and_no_block_in_plain_text(app: Flask, runner: F
     assert len(set(sealed)) == len(sealed)  # a fresh nonce per place: equal arms look different
 
 
-def test_generating_again_from_the_seed_adds_nothing_and_another_seed_is_refused(runner: FlaskCliRunner) -> None:
+def test_generating_again_from_the_seed_adds_nothing_and_another_seed_is_refused(
+    runner: FlaskCliRunner,
+) -> None:
     first = runner.invoke(args=["allocation", "generate", "--seed", SEED, "--per-site", "20"])
     again = runner.invoke(args=["allocation", "generate", "--seed", SEED, "--per-site", "20"])
     assert first.exit_code == again.exit_code == 0
@@ -113,7 +116,8 @@ def test_families_are_allocated_once_in_sequence_order_each_with_an_audit_entry(
     assert _allocate_six(app, clock, staff) == expected[:6]
     with app.app_context():
         entries = db.session.scalars(select(AuditEvent).filter_by(action="allocation_portal")).all()
-    assert [(e.details["stratum"], e.details["position"]) for e in entries] == [("larvik", n) for n in range(1, 7)]
+    places = [(e.details["stratum"], e.details["position"]) for e in entries]
+    assert places == [("larvik", n) for n in range(1, 7)]
 
 
 def test_the_data_manager_checks_the_whole_sequence_and_every_allocation_from_the_seed(
@@ -127,11 +131,11 @@ def test_the_data_manager_checks_the_whole_sequence_and_every_allocation_from_th
     wrong = runner.invoke(args=["allocation", "check", "--seed", "not the seed"])
     assert wrong.exit_code == 1 and "another seed" in wrong.output
     with app.app_context():  # someone swaps two sealed places in the database
-        first, second = db.session.scalars(
-            select(AllocationSlot).filter_by(stratum="larvik").order_by(AllocationSlot.position).limit(2)).all()
+        larvik = select(AllocationSlot).filter_by(stratum="larvik").order_by(AllocationSlot.position)
+        first, second = db.session.scalars(larvik.limit(2)).all()
         sealed = (first.sealed, second.sealed)
-        db.session.execute(update(AllocationSlot).where(AllocationSlot.id == first.id).values(sealed=sealed[1]))
-        db.session.execute(update(AllocationSlot).where(AllocationSlot.id == second.id).values(sealed=sealed[0]))
+        for place, new in ((first, sealed[1]), (second, sealed[0])):
+            db.session.execute(update(AllocationSlot).where(AllocationSlot.id == place.id).values(sealed=new))
         db.session.commit()
     tampered = runner.invoke(args=["allocation", "check", "--seed", SEED])
     assert tampered.exit_code == 1 and "does not open" in tampered.output

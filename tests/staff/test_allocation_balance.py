@@ -1,4 +1,4 @@
-"""Over many seeds, block sizes and arms come out as designed: a chi-square test against fixed critical values.
+"""Over many seeds, block sizes and arms come out as designed: chi-square against fixed critical values.
 
 scipy is not a dependency: the statistic is computed by hand, the critical values are the chi-square
 distribution's upper 0.1 % points (df 1: 10.828, df 2: 13.816). The seeds are fixed, so the test
