@@ -88,6 +88,12 @@ def configure_study(app: Flask, settings: Settings) -> None:
     app.extensions["portal.protocol"] = protocol
 
 
+def configure_metrics(app: Flask) -> None:
+    from portal.metrics import configure_metrics as configure
+
+    configure(app)  # before the other request hooks: its timer runs first
+
+
 def configure_security(app: Flask) -> None:
     configure_input_checks(app)
     app.session_interface = RenewingSessionInterface()
@@ -96,8 +102,10 @@ def configure_security(app: Flask) -> None:
 
 
 def configure_i18n(app: Flask) -> None:
+    from portal.catalogues import check_catalogues
     from portal.i18n import configure_i18n as configure
 
+    check_catalogues(app.config["SETTINGS"])
     configure(app)
 
 

@@ -1,7 +1,7 @@
 """outreach: staff contact attempts, declined waves, resends and alert messages, alert notes
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -10,7 +10,7 @@ import portal.db
 
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from babel.support import NullTranslations, Translations
 
-from portal.config import PROJECT_ROOT
+from portal.config import DATA_ROOT
 
 DOMAIN = "outbound"
-TRANSLATIONS = PROJECT_ROOT / "translations"
+TRANSLATIONS = DATA_ROOT / "translations"
 
 
 def N_(text: str) -> str:
