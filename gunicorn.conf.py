@@ -23,3 +23,26 @@ worker_class = "gthread"
 threads = 2
 # Each worker keeps up to three PostgreSQL pools (portal/db.py: transactions, read-only requests,
 # single-statement saves), each holding at most one connection per thread in use: 2 x 2 x 3 = 12 here.
+
+
+# prometheus-client's multiprocess mode (portal/metrics.py): with PROMETHEUS_MULTIPROC_DIR set, each
+# worker writes its request figures to files there and /metrics sums them over all workers. The
+# folder must start empty, and a worker that exits must be marked dead so that its live gauges go.
+def on_starting(server: object) -> None:
+    import os
+    from pathlib import Path
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(mode=0o700, parents=True, exist_ok=True)
+        for left in Path(folder).glob("*.db"):  # from an earlier run of the server
+            left.unlink()
+
+
+def child_exit(server: object, worker: object) -> None:
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]

@@ -17,6 +17,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from portal.config import DATA_ROOT
+
 # code -> the language's name in itself (shown in the language switch)
 LANGUAGES = {
     "nb": "Norsk bokmål",
@@ -34,6 +36,7 @@ ALIASES = {"no": "nb", "nb-no": "nb", "nn-no": "nn"}
 SESSION_LANGUAGE = "lang"
 
 babel = Babel()
+TRANSLATIONS = DATA_ROOT / "translations"
 
 
 @functools.lru_cache(maxsize=64)
@@ -138,7 +141,7 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
 
 
 def configure_i18n(app: Flask) -> None:
-    babel.init_app(app, locale_selector=select_locale, default_translation_directories="../translations")
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
         gettext=_gettext, ngettext=_ngettext, newstyle=True)
     app.add_template_filter(bdi, "bdi")

@@ -37,6 +37,8 @@ COMMANDS = (
     "portal.cli:db_cli",
     "portal.measures.cli:instruments_cli",
     "portal.staff.cli:enrol_command",
+    "portal.staff.cli_outreach:attempt_command",
+    "portal.staff.cli_outreach:resend_command",
     "portal.staff.cli_admin:users_cli",
     "portal.staff.cli_admin:allocation_cli",
     "portal.staff.cli_admin:schedule_cli",
@@ -86,6 +88,12 @@ def configure_study(app: Flask, settings: Settings) -> None:
     app.extensions["portal.protocol"] = protocol
 
 
+def configure_metrics(app: Flask) -> None:
+    from portal.metrics import configure_metrics as configure
+
+    configure(app)  # before the other request hooks: its timer runs first
+
+
 def configure_security(app: Flask) -> None:
     configure_input_checks(app)
     app.session_interface = RenewingSessionInterface()
@@ -94,8 +102,10 @@ def configure_security(app: Flask) -> None:
 
 
 def configure_i18n(app: Flask) -> None:
+    from portal.catalogues import check_catalogues
     from portal.i18n import configure_i18n as configure
 
+    check_catalogues(app.config["SETTINGS"])
     configure(app)
 
 

@@ -119,6 +119,8 @@ class Invitation(Base):
     started_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
     withdrawn_at: Mapped[dt.datetime | None]
+    # the parent told staff they will not answer this wave: no more reminders (the link still works)
+    declined_at: Mapped[dt.datetime | None]
     respondent: Mapped[Respondent] = relationship(back_populates="invitations")
     responses: Mapped[list[Response]] = relationship(
         back_populates="invitation", order_by="Response.id"
@@ -241,8 +243,10 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
     respondent_id: Mapped[int | None] = mapped_column(ForeignKey("respondent.id"))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"))  # names the wave
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime]
     resolved_at: Mapped[dt.datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    resolution_note: Mapped[str] = mapped_column(String(300), default="", server_default="")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from portal.config import DATA_ROOT
+
 from .checks import check_instrument
 from .errors import InstrumentError, Problem, display_path
 from .model import Instrument
@@ -141,7 +143,7 @@ def _packs(dirs: Sequence[Path], instruments: Mapping[str, Instrument],
 
 
 def shipped_instrument_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "instruments"
+    return DATA_ROOT / "instruments"
 
 
 def default_instrument_dirs(extra: str | None) -> list[Path]:

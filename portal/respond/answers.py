@@ -15,6 +15,7 @@ from portal.db import Query
 from portal.families import models
 from portal.families.models import Alert, Invitation, InvitationState, Respondent, Response, invitation_state
 from portal.measures import score
+from portal.messaging.on_call import raise_alert
 from portal.respond.paging import Page
 
 # instrument flag -> the alert the coordinator workspace lists
@@ -229,9 +230,8 @@ def _alert_once(connection: Connection, invitation: Answering, kind: str, now: d
         select(Alert.id).filter_by(kind=kind, respondent_id=invitation.respondent_id, detail=detail)
     ).first()
     if exists is None:
-        connection.execute(insert(Alert).values(kind=kind, family_id=invitation.family_id,
-                                                respondent_id=invitation.respondent_id, detail=detail,
-                                                created_at=now))
+        raise_alert(connection, family_id=invitation.family_id, respondent_id=invitation.respondent_id,
+                    invitation_id=invitation.id, kind=kind, detail=detail, now=now, tell_on_call=True)
 
 
 def unanswered(invitation: Answering, catalogue: Mapping[str, Any], pages: Sequence[Page]) -> list[Missing]:
