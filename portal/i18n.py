@@ -39,8 +39,15 @@ babel = Babel()
 TRANSLATIONS = DATA_ROOT / "translations"
 
 
+@functools.lru_cache(maxsize=64)
 def direction(locale: str) -> str:
-    return "rtl" if locale in RTL else "ltr"
+    """Interface languages from RTL; another language (a translation pack's) from CLDR."""
+    if locale in LANGUAGES:
+        return "rtl" if locale in RTL else "ltr"
+    try:
+        return "rtl" if Locale.parse(locale).text_direction == "rtl" else "ltr"
+    except (UnknownLocaleError, ValueError):
+        return "ltr"
 
 
 def known(code: str | None) -> str | None:

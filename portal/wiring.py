@@ -32,6 +32,8 @@ COMMANDS = (
     "portal.cli:db_cli",
     "portal.measures.cli:instruments_cli",
     "portal.staff.cli:enrol_command",
+    "portal.staff.cli_outreach:attempt_command",
+    "portal.staff.cli_outreach:resend_command",
     "portal.staff.cli_admin:users_cli",
     "portal.staff.cli_admin:allocation_cli",
     "portal.staff.cli_admin:schedule_cli",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from portal.families.models import Alert, Invitation, InvitationState, Respondent, Response, invitation_state
 from portal.measures import Instrument, score
+from portal.messaging.on_call import raise_alert
 from portal.respond.paging import Page
 
 # instrument flag -> the alert the coordinator workspace lists
@@ -186,9 +187,9 @@ def _alert_once(session: Session, invitation: ParentInvitation, kind: str, now: 
         select(Alert.id).filter_by(kind=kind, respondent_id=invitation.respondent_id, detail=detail)
     ).first()
     if exists is None:
-        session.execute(insert(Alert).values(kind=kind, family_id=invitation.family_id,
-                                             respondent_id=invitation.respondent_id, detail=detail,
-                                             created_at=now))
+        raise_alert(session.connection(), family_id=invitation.family_id,
+                    respondent_id=invitation.respondent_id, invitation_id=invitation.id, kind=kind,
+                    detail=detail, now=now, tell_on_call=True)
 
 
 def unanswered(invitation: ParentInvitation, catalogue: Mapping[str, Instrument],

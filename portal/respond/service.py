@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.families.models import Invitation, InvitationState, Respondent, Response, started_in_sql
+from portal.families.packs import keep_packs
 from portal.measures import Instrument
 from portal.respond import answers
 from portal.respond.answers import ParentInvitation, Visit, blocking
@@ -124,4 +125,5 @@ def submit(session: Session, invitation: ParentInvitation, catalogue: Mapping[st
         .where(Response.invitation_id == invitation.id, Response.status == "draft")
         .values(status="completed", completed_at=now)
     )
+    keep_packs(session.connection(), invitation.responses, catalogue)
     return True
