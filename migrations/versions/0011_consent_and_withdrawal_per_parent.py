@@ -6,7 +6,7 @@ family's consent version, their enrolment day, and consent to everything
 (as the one form they signed covered it).
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-06
 """
 from alembic import op
@@ -15,7 +15,7 @@ import portal.db
 
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.families.models import Family, Invitation
-from portal.messaging.models import MessageKind, MessageStatus, OutboxMessage
+from portal.messaging.models import PLANNED_KINDS, MessageKind, MessageStatus, OutboxMessage
 from portal.messaging.quiet import next_allowed
 from portal.protocol.model import Protocol, Wave
 from portal.protocol.schedule import local_date, local_midnight
@@ -84,10 +84,14 @@ def replan(session: Session, protocol: Protocol, invitation: Invitation, now: dt
     wanted = wanted_messages(protocol, invitation, now)
     existing = _existing(session, invitation)
     for key, message in existing.items():
+        if message.kind == MessageKind.alert:
+            continue  # an alert's message goes to staff whatever the wave does
         if message.status in REVIVABLE and key in wanted:  # a cancelled one never went out
             message.status, message.last_error = MessageStatus.pending, ""
             message.due_at = message.next_attempt_at = wanted[key].due_at
-        elif message.status == MessageStatus.pending:
+        elif message.status != MessageStatus.pending:
+            continue  # sent ones are history
+        elif message.kind in PLANNED_KINDS or not _reachable(invitation, now):
             message.status, message.last_error = MessageStatus.cancelled, "no longer planned"
     for key, planned in wanted.items():
         if key not in existing:
@@ -108,7 +112,8 @@ def replan_would_change(
         return True
     return any(
         key not in wanted or (message.due_at > now and message.due_at != wanted[key].due_at)
-        for key, message in existing.items() if message.status == MessageStatus.pending
+        for key, message in existing.items()
+        if message.status == MessageStatus.pending and message.kind in PLANNED_KINDS
     )
 
 
@@ -132,8 +137,16 @@ def plan_invitations(
 
 
 def _wants_messages(invitation: Invitation, now: dt.datetime) -> bool:
+    """Planned messages: none once the parent told staff they decline this wave, nor to a parent who
+    consented to neither SMS nor e-mail."""
     respondent = invitation.respondent
+    return (_reachable(invitation, now) and invitation.declined_at is None
+            and (respondent.consent_sms or respondent.consent_email))
+
+
+def _reachable(invitation: Invitation, now: dt.datetime) -> bool:
+    """A coordinator's resend may still go: family and parent still in contact, the invitation open."""
     return (
-        respondent.may_be_contacted and (respondent.consent_sms or respondent.consent_email)
-        and invitation.withdrawn_at is None and invitation.completed_at is None and now < invitation.closes_at
+        invitation.respondent.may_be_contacted and invitation.withdrawn_at is None
+        and invitation.completed_at is None and now < invitation.closes_at
     )

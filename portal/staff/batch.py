@@ -18,10 +18,12 @@ from portal.contacts import contact_book
 from portal.db import db
 from portal.families.enrolment import NewFamily
 from portal.families.models import Family
-from portal.staff import allocation
+from portal.measures.model import age_in_months
+from portal.protocol import allocation as pure
 from portal.staff.enrolment import Person, add_family, commit_both, people_to_respondents
 from portal.staff.i18n import N_, _
 from portal.staff.intake import ALL_COLUMNS, COLUMNS, FAMILY_COLUMNS, Problem, Row, check_row
+from portal.staff.sequence import places_left
 
 
 class BatchRejected(ValueError):
@@ -102,7 +104,7 @@ def check_batch(
     families = _group(good, problems)
     problems.extend(_duplicates(good))
     if allocate_missing:
-        problems.extend(_sequence_left(families))
+        problems.extend(_sequence_left(families, baseline))
     if problems:
         raise BatchRejected(sorted(problems, key=lambda p: (p.line, ALL_COLUMNS.index(p.column))))
     return families
@@ -143,14 +145,17 @@ NO_SEQUENCE = N_("the portal cannot allocate at this site yet: the data manager 
                "sequence (choose to allocate later, or give the arm decided elsewhere)")
 
 
-def _sequence_left(families: list[list[Row]]) -> Iterable[Problem]:
+def _sequence_left(families: list[list[Row]], baseline: dt.date) -> Iterable[Problem]:
+    protocol = registry.protocol()
     needed: dict[str, list[Row]] = defaultdict(list)
     for members in families:
-        if members[0].arm is None:
-            needed[members[0].site].append(members[0])
-    for site, firsts in needed.items():
-        left = allocation.places_left(db.session, site)
-        for row in firsts[left:]:
+        first = members[0]
+        if first.arm is None:
+            months = age_in_months(first.child_birth_month.replace(day=1), baseline)
+            needed[pure.stratum_of(protocol, first.site, months)].append(first)
+    left = places_left(db.session)
+    for stratum, firsts in needed.items():
+        for row in firsts[left.get(stratum, 0):]:
             yield Problem(row.line, "arm", _(NO_SEQUENCE))
 
 

@@ -1,4 +1,5 @@
-"""What lies ahead for each parent of a family: the next message the outbox will send them."""
+"""What lies ahead: for each parent of a family the next message the outbox will send them, for a
+site the places left in its allocation sequence."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from portal.families.models import Family, Invitation
 from portal.messaging.models import MessageStatus, OutboxMessage
+from portal.staff.sequence import places_left
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +34,8 @@ def next_messages(session: Session, family: Family) -> dict[str, NextMessage]:
     for respondent_id, wave, kind, due_at in rows:
         found.setdefault(ids[respondent_id], NextMessage(wave, kind, due_at))
     return found
+
+
+def site_places(session: Session, site_code: str) -> int:
+    """Unused places in the site's allocation sequence, over its strata (0 where none was created)."""
+    return sum(n for stratum, n in places_left(session).items() if stratum.split("|")[0] == site_code)

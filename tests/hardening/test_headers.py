@@ -45,7 +45,7 @@ ENDPOINTS = {
     "staff.enrol", "staff.alerts", "staff.resolve_alert", "staff.withdraw", "staff.access_report",
     "staff.retention", "staff.retention_svg", "staff.retention_csv", "staff.replan", "staff.apply_replan",
     "staff.users", "staff.disable_user", "staff.reset_user_2fa", "analysis.index", "analysis.download",
-    "messaging.sms_receipt",
+    "messaging.sms_receipt", "metrics.exposition",
 }
 OTHER_ORIGIN = re.compile(r"""(?:src|href|action|formaction|poster|srcset|xlink:href)\s*=\s*["']?\s*"""
                           r"""(?:[a-z][a-z0-9+.-]*:)?//""", re.IGNORECASE)

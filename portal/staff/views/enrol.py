@@ -10,13 +10,14 @@ from portal import registry
 from portal.db import db
 from portal.families.consent import COVERS
 from portal.protocol.model import ROLES
-from portal.staff import access, allocation, scope
+from portal.staff import access, scope
 from portal.staff.access import roles
 from portal.staff.batch import BatchRejected, enrol_rows
 from portal.staff.blueprint import staff
 from portal.staff.i18n import _
 from portal.staff.intake import Problem
 from portal.staff.models import StaffUser
+from portal.staff.outlook import site_places
 
 PERSON_FIELDS = ("respondent_role", "language", "name", "phone", "email", "consent_date")
 FAMILY_FIELDS = ("site", "child_birth_month", "consent_version")
@@ -74,6 +75,6 @@ def form_context(user: StaffUser) -> dict[str, object]:
     return {
         "sites": sites, "site_names": {s.id: s.name for s in protocol.sites},
         "languages": protocol.languages, "roles": ROLES, "arms": protocol.arm_ids(),
-        "without_sequence": [s for s in sites if allocation.places_left(db.session, s) == 0],
+        "without_sequence": [s for s in sites if site_places(db.session, s) == 0],
         "today": registry.now().astimezone(protocol.timezone).date().isoformat(),
     }

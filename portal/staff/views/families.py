@@ -15,6 +15,7 @@ from portal.staff import access, allocation, casework, outlook, scope
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
 from portal.staff.i18n import Names, _
+from portal.staff.outlook import site_places
 
 
 @staff.get("/families")
@@ -69,7 +70,7 @@ def confirm_allocation(pseudonym: str) -> str:
     """Allocation cannot be undone: the coordinator confirms on a page of its own."""
     found = scope.family_or_404(db.session, access.current_user(), pseudonym)
     return render_template("staff/allocate.html", family=found,
-                           places=allocation.places_left(db.session, found.site.code))
+                           places=site_places(db.session, found.site.code))
 
 
 @staff.post("/families/<pseudonym>/allocate")
@@ -80,7 +81,8 @@ def allocate(pseudonym: str) -> WerkzeugResponse:
     if request.form.get("confirm") != "yes":
         return redirect(url_for("staff.confirm_allocation", pseudonym=found.pseudonym))
     try:
-        arm = allocation.allocate(db.session, found, actor=user.actor, now=registry.now())
+        arm = allocation.allocate(db.session, found, protocol=registry.protocol(), actor=user.actor,
+                                  key=registry.settings().allocation_key, now=registry.now())
     except allocation.AllocationError as problem:
         db.session.rollback()
         flash(str(problem))
