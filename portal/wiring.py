@@ -37,6 +37,7 @@ COMMANDS = (
     "portal.cli:db_cli",
     "portal.measures.cli:instruments_cli",
     "portal.staff.cli:enrol_command",
+    "portal.staff.call_cli:calls_command",
     "portal.staff.cli_admin:users_cli",
     "portal.staff.cli_admin:allocation_cli",
     "portal.staff.cli_admin:schedule_cli",
