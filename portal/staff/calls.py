@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 from babel.dates import format_date
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
@@ -95,6 +96,15 @@ class CallPage:
     total: int
     page: int
     pages: int
+
+
+def readable_phone(e164: str) -> str:
+    """+4791234567 as a person reads it out: +47 912 34 567."""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def day_words(day: dt.date, today: dt.date) -> str:

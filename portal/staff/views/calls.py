@@ -64,7 +64,7 @@ def _render(query: calls.CallQuery, found: calls.CallPage, **extra: object) -> s
         "staff/calls.html", query=query, found=found, sees_contacts=user.role == "coordinator",
         chosen=request.values, states=calls.STATES, sorts=calls.SORTS, waves=[w.id for w in protocol.waves],
         sites=[(s.id, s.name) for s in protocol.sites if s.id in scope.visible_sites(user)],
-        site_names={s.id: s.name for s in protocol.sites},
+        site_names={s.id: s.name for s in protocol.sites}, readable_phone=calls.readable_phone,
         languages=[(code, language_name(code, "en")) for code in protocol.languages], **extra,
     )
 
