@@ -49,6 +49,7 @@ SECRETS = {
     "blind_index_key": ("PORTAL_BLIND_INDEX_KEY", "keystore lookups"),
 }
 MIN_SECRET_BYTES = 32
+ALLOCATION_KEY = "PORTAL_ALLOCATION_KEY"  # optional: only a study the portal allocates needs it
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,8 @@ class Settings:
     sms: SmsSettings | None  # None: no SMS gateway, messages go by e-mail
     send_connections: int  # messages a dispatcher hands over at once, each on its own connection
     metrics_allow: tuple[IPNetwork, ...]  # who may read /metrics (PORTAL_METRICS_ALLOW)
+    # seals the allocation sequence's places; kept outside the database. None: the portal cannot allocate
+    allocation_key: bytes | None = field(default=None, repr=False)
 
     @property
     def production(self) -> bool:
@@ -94,7 +97,7 @@ class Settings:
 
     def __repr__(self) -> str:
         # Never print a secret, even in a debugger or a crash report.
-        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in SECRETS}
+        shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in SECRETS and f.repr}
         return f"Settings({shown})"
 
 
@@ -122,6 +125,7 @@ def load_settings(
         sms=_sms_settings(env, mode),
         send_connections=_number(env, "PORTAL_SEND_CONNECTIONS", "4", int, 1, 32),
         metrics_allow=_networks(env, "PORTAL_METRICS_ALLOW", "127.0.0.1,::1"),
+        allocation_key=_allocation_key(env, mode, instance),
         **keys,
     )
 
@@ -214,6 +218,21 @@ def _read_secrets(env: Mapping[str, str], mode: str, instance: Path) -> dict[str
         name: _decode(var, env[var]) if env.get(var) else stored[name]
         for name, (var, _why) in SECRETS.items()
     }
+
+
+def _allocation_key(env: Mapping[str, str], mode: str, instance: Path) -> bytes | None:
+    """Optional: a study whose arms come from its own randomisation service needs none. Development
+    makes one beside the other secrets (a file of its own, so older secrets files keep working)."""
+    if env.get(ALLOCATION_KEY):
+        return _production_secret(env, ALLOCATION_KEY, "the sealed allocation sequence")
+    if mode == "production":
+        return None
+    path = instance / "allocation.key"
+    instance.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fresh = base64.b64encode(secrets.token_bytes(32)).decode()
+        _write_private(instance, fresh, lambda written: _link_if_absent(written, path))
+    return base64.b64decode(path.read_text().strip())
 
 
 def _production_secret(env: Mapping[str, str], variable: str, purpose: str) -> bytes:

@@ -2,7 +2,9 @@
 
 from portal.audit import AuditEvent
 from portal.contacts.models import Contact
+from portal.exports.api_tokens import ApiToken  # noqa: F401  (registers the table)
 from portal.exports.blinding import ArmLabel  # noqa: F401  (registers the table)
+from portal.exports.unblinding import Unblinding  # noqa: F401  (registers the table)
 from portal.families.models import (
     Alert,
     Arm,

@@ -23,16 +23,20 @@ class Note(Base):
 
 
 class AllocationSlot(Base):
-    """One place in a site's concealed allocation sequence; used by at most one family."""
+    """One place in a stratum's concealed allocation sequence; used by at most one family.
+
+    The arm and the block it belongs to are sealed (AES-GCM under the allocation key, which lives
+    outside the database), so a database or backup reader sees no upcoming arm and no block edges.
+    Places used before the sequence was sealed (migration 0009) carry no seal: the family's arm is
+    their record.
+    """
 
     __tablename__ = "allocation_slot"
-    __table_args__ = (UniqueConstraint("site_code", "position"),)
+    __table_args__ = (UniqueConstraint("stratum", "position"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_code: Mapped[str] = mapped_column(String(64))
+    stratum: Mapped[str] = mapped_column(String(96))  # the site's code, or "site|age:36-71" and the like
     position: Mapped[int]
-    block: Mapped[int]
-    block_size: Mapped[int]
-    arm_code: Mapped[str] = mapped_column(String(64))
+    sealed: Mapped[str | None] = mapped_column(String(160))
     family_id: Mapped[int | None] = mapped_column(ForeignKey("family.id"), unique=True)
     used_at: Mapped[dt.datetime | None]
 
