@@ -13,16 +13,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from portal import registry
 from portal.contacts import contact_book
 from portal.db import db
 from portal.families.enrolment import NewFamily
 from portal.families.models import Family
+from portal.measures.model import age_in_months
+from portal.protocol import allocation as pure
 from portal.staff.enrolment import Person, add_family, commit_both, people_to_respondents
 from portal.staff.intake import COLUMNS, FAMILY_COLUMNS, Problem, Row, check_row
-from portal.staff.records import AllocationSlot
+from portal.staff.sequence import places_left
 
 
 class BatchRejected(ValueError):
@@ -93,7 +93,7 @@ def check_batch(
     families = _group(good, problems)
     problems.extend(_duplicates(good))
     if allocate_missing:
-        problems.extend(_sequence_left(families))
+        problems.extend(_sequence_left(families, baseline))
     if problems:
         raise BatchRejected(sorted(problems, key=lambda p: (p.line, COLUMNS.index(p.column))))
     return families
@@ -129,20 +129,19 @@ def _duplicates(rows: list[Row]) -> Iterable[Problem]:
                 yield Problem(row.line, column, "a person with this contact detail is already enrolled")
 
 
-def _sequence_left(families: list[list[Row]]) -> Iterable[Problem]:
+def _sequence_left(families: list[list[Row]], baseline: dt.date) -> Iterable[Problem]:
+    protocol = registry.protocol()
     needed: dict[str, list[Row]] = defaultdict(list)
     for members in families:
-        if members[0].arm is None:
-            needed[members[0].site].append(members[0])
-    for site, firsts in needed.items():
-        left = db.session.scalar(
-            select(func.count(AllocationSlot.id)).where(
-                AllocationSlot.site_code == site, AllocationSlot.family_id.is_(None)
-            )
-        ) or 0
-        for row in firsts[left:]:
+        first = members[0]
+        if first.arm is None:
+            months = age_in_months(first.child_birth_month.replace(day=1), baseline)
+            needed[pure.stratum_of(protocol, first.site, months)].append(first)
+    left = places_left(db.session)
+    for stratum, firsts in needed.items():
+        for row in firsts[left.get(stratum, 0):]:
             yield Problem(row.line, "arm", f"the portal cannot allocate: no place is left in the allocation "
-                                            f"sequence for {site} (ask the data manager to generate one)")
+                                            f"sequence for {stratum} (ask the data manager to generate one)")
 
 
 def import_batch(data: bytes, *, actor: str, now: dt.datetime) -> list[Enrolled]:

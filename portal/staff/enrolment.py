@@ -53,7 +53,8 @@ def add_family(
     if new.arm is not None:
         allocation.record_decided(db.session, family, new.arm, actor=actor, now=now, audit=False)
     elif allocate:
-        allocation.allocate(db.session, family, actor=actor, now=now, audit=False)
+        allocation.allocate(db.session, family, protocol=registry.protocol(),
+                            key=registry.settings().allocation_key, actor=actor, now=now, audit=False)
     # one audit entry for the whole step (the allocation record holds the arm)
     record(db.session, now=now, actor=actor, action="enrol", subject=family.pseudonym,
            respondents=[r.pseudonym for r in family.respondents], consent_version=new.consent_version,

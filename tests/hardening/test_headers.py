@@ -38,12 +38,13 @@ ENDPOINTS = {
     "respond.language", "respond.page", "respond.review", "respond.submit", "respond.thanks",
     "staff.login", "staff.login_code", "staff.setup_totp", "staff.logout", "staff.home",
     "staff.change_password", "staff.call_list", "staff.search_calls", "staff.print_calls",
-    "staff.call_sheet_csv", "staff.dashboard", "staff.find_family", "staff.family", "staff.add_note",
+    "staff.call_sheet_csv", "staff.dashboard", "staff.record_contact_attempt", "staff.resend",
+    "staff.confirm_revoke", "staff.find_family", "staff.family", "staff.add_note",
     "staff.allocate", "staff.edit_contact", "staff.show_link", "staff.revoke_link", "staff.interview",
     "staff.enrol", "staff.alerts", "staff.resolve_alert", "staff.withdraw", "staff.access_report",
     "staff.retention", "staff.retention_svg", "staff.retention_csv", "staff.replan", "staff.apply_replan",
     "staff.users", "staff.disable_user", "staff.reset_user_2fa", "analysis.index", "analysis.download",
-    "messaging.sms_receipt",
+    "messaging.sms_receipt", "metrics.exposition",
 }
 OTHER_ORIGIN = re.compile(r"""(?:src|href|action|formaction|poster|srcset|xlink:href)\s*=\s*["']?\s*"""
                           r"""(?:[a-z][a-z0-9+.-]*:)?//""", re.IGNORECASE)

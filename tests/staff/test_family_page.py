@@ -170,7 +170,8 @@ def test_alerts_are_listed_and_resolved_with_an_audit_entry(
     coordinator = staff("coordinator")
     page = coordinator.client.get("/staff/alerts").text
     assert "PHQ-9 item 9" in page and family.family in page
-    coordinator.post(f"/staff/alerts/{alert_id}/resolve", form_at="/staff/alerts")
+    coordinator.post(f"/staff/alerts/{alert_id}/resolve", {"note": "Called; safety plan agreed"},
+                     form_at="/staff/alerts")
     with app.app_context():
         resolved = db.session.get(Alert, alert_id)
         assert resolved is not None and resolved.resolved_by == coordinator.id

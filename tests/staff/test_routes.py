@@ -35,6 +35,9 @@ EXPECTED: dict[str, set[str] | str] = {
     "staff.edit_contact": {C},
     "staff.show_link": {C},
     "staff.revoke_link": {C},
+    "staff.confirm_revoke": {C},
+    "staff.resend": {C},
+    "staff.record_contact_attempt": {C},
     "staff.interview": {C},
     "staff.enrol": {C},
     "staff.alerts": {A, C},
@@ -49,6 +52,9 @@ EXPECTED: dict[str, set[str] | str] = {
     "staff.users": {A},
     "staff.disable_user": {A},
     "staff.reset_user_2fa": {A},
+    "staff.instruments": {A, C},
+    "staff.instrument_preview": {A, C},
+    "staff.instruments_print": {A, C},
 }
 NAME, PHONE, EMAIL = "Ingrid Hemmelig", "+4791234999", "ingrid@hidden.example"
 
@@ -63,7 +69,8 @@ def _world(app: Flask, clock: Clock) -> dict[str, object]:
         db.session.add(alert)
         db.session.commit()
         return {"pseudonym": enrolled.family, "invitation_id": family.respondents[0].invitations[0].id,
-                "alert_id": alert.id, "user_id": other_id, "respondent": enrolled.respondents[0]}
+                "alert_id": alert.id, "user_id": other_id, "respondent": enrolled.respondents[0],
+                "instrument_id": "who5", "lang": "en"}
 
 
 def _url(rule: Rule, values: dict[str, object]) -> str:

@@ -107,7 +107,7 @@ def test_the_consort_flow_counts_per_arm_as_svg_and_csv(
     admin = staff("admin", blinded=False)
     page = admin.client.get("/staff/retention").text
     assert "<svg" in page and "Enrolled: 2 families" in page and "completed: 1 (100%)" in page
-    assert "Contact attempts are not counted here yet" in page
+    assert "attempted = staff recorded at least one contact attempt" in page
     svg = admin.client.get("/staff/retention.svg")
     assert svg.mimetype == "image/svg+xml" and svg.text.startswith("<svg")
     rows = admin.client.get("/staff/retention.csv").text.splitlines()

@@ -67,7 +67,8 @@ def allocate(pseudonym: str) -> WerkzeugResponse:
     user = access.current_user()
     found = scope.family_or_404(db.session, user, pseudonym)
     try:
-        allocation.allocate(db.session, found, actor=user.actor, now=registry.now())
+        allocation.allocate(db.session, found, protocol=registry.protocol(),
+                            key=registry.settings().allocation_key, actor=user.actor, now=registry.now())
     except allocation.AllocationError as problem:
         db.session.rollback()
         flash(str(problem))
