@@ -32,6 +32,9 @@ PARAMETERS = {
     "alert_id": ["{alert}", "999"],
     "user_id": ["{analyst}", "{admin}", "999"],
     "filename": ["portal.css", "staff.css", "nope.js", "..%2Fwsgi.py"],
+    "layout": ["wide", "long", *JUNK],
+    "fmt": ["csv", "sav", *JUNK],
+    "kind": ["json", "html", *JUNK],
 }
 ENDPOINTS = {
     "static", "health.healthz", "respond.link", "respond.start", "respond.code_form", "respond.code_entry",
@@ -43,6 +46,8 @@ ENDPOINTS = {
     "staff.retention", "staff.retention_svg", "staff.retention_csv", "staff.replan", "staff.apply_replan",
     "staff.users", "staff.disable_user", "staff.reset_user_2fa", "analysis.index", "analysis.download",
     "messaging.sms_receipt", "metrics.exposition",
+    "analysis_api.index", "analysis_api.data_file", "analysis_api.family_file", "analysis_api.codebook",
+    "analysis_api.manifest", "analysis_api.whole_export",
 }
 OTHER_ORIGIN = re.compile(r"""(?:src|href|action|formaction|poster|srcset|xlink:href)\s*=\s*["']?\s*"""
                           r"""(?:[a-z][a-z0-9+.-]*:)?//""", re.IGNORECASE)
