@@ -32,6 +32,7 @@ COMMANDS = (
     "portal.cli:db_cli",
     "portal.measures.cli:instruments_cli",
     "portal.staff.cli:enrol_command",
+    "portal.staff.call_cli:calls_command",
     "portal.staff.cli_outreach:attempt_command",
     "portal.staff.cli_outreach:resend_command",
     "portal.staff.cli_admin:users_cli",
