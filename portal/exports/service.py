@@ -24,6 +24,7 @@ from portal.exports import codebook, manifest, writers
 from portal.exports.attempts import attempt_reader
 from portal.exports.blinding import arm_labels
 from portal.exports.layout import long, wide
+from portal.exports.packs import packs_in_data
 from portal.exports.query import load_people
 from portal.exports.retention import retention
 from portal.exports.source import Person
@@ -90,9 +91,11 @@ def run_export(
     try:
         data = staging / f"{protocol.id}_{request.layout}.{request.format}"
         writers.write(dataset, data, request.format, bom=request.bom)
-        files = [data, *codebook.write(codebook.build(frame, dataset, request, protocol.id), staging)]
-        summary = manifest.build(study=protocol.id, request=request, frame=frame, dataset=dataset,
-                                 files=files, actor=actor, now=now, blinding=blinding.describe())
+        packs = {"translation_packs": packs_in_data(session, frame, catalogue)}
+        book = {**codebook.build(frame, dataset, request, protocol.id), **packs}
+        files = [data, *codebook.write(book, staging)]
+        summary = {**manifest.build(study=protocol.id, request=request, frame=frame, dataset=dataset,
+                                    files=files, actor=actor, now=now, blinding=blinding.describe()), **packs}
         (staging / manifest.MANIFEST).write_text(manifest.json_text(summary), encoding="utf-8")
         for path in [*files, staging / manifest.MANIFEST]:
             os.replace(path, out_dir / path.name)

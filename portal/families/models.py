@@ -230,6 +230,9 @@ class Response(Base):
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     # +1 on every save of a draft: a save that read an older draft merges again instead of overwriting
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The translation pack the items were shown in (none: the instrument's own text), kept at submit
+    pack_version: Mapped[str | None] = mapped_column(String(32))
+    pack_hash: Mapped[str | None] = mapped_column(String(16))
     invitation: Mapped[Invitation] = relationship(back_populates="responses")
 
 
