@@ -39,8 +39,15 @@ babel = Babel()
 TRANSLATIONS = DATA_ROOT / "translations"
 
 
+@functools.lru_cache(maxsize=64)
 def direction(locale: str) -> str:
-    return "rtl" if locale in RTL else "ltr"
+    """Interface languages from RTL; another language (a translation pack's) from CLDR."""
+    if locale in LANGUAGES:
+        return "rtl" if locale in RTL else "ltr"
+    try:
+        return "rtl" if Locale.parse(locale).text_direction == "rtl" else "ltr"
+    except (UnknownLocaleError, ValueError):
+        return "ltr"
 
 
 def known(code: str | None) -> str | None:
@@ -113,8 +120,8 @@ def per_language(template: str) -> Markup:
 
 
 # The catalogue of the page being rendered. Flask-Babel's template functions look it up afresh for
-# every string (~6 µs each, ~3 % of a parent's page in all); a page is in one language, so it is
-# looked up once per render, in the context processor below.
+# every string; a page is in one language, so it is looked up once per render, in the context
+# processor below.
 CATALOGUE = "_catalogue"
 
 

@@ -19,10 +19,10 @@ from portal.families.models import (
 from portal.messaging.models import ContactAttempt, OutboxMessage  # noqa: F401  (registers the tables)
 from portal.respond.throttle import CodeAttempt  # noqa: F401  (registers the table)
 from portal.staff.models import LoginAttempt, RecoveryCode, StaffUser
-from portal.staff.records import AllocationRecord, AllocationSlot, Note
+from portal.staff.records import AllocationRecord, AllocationSlot, Note, StaffAttempt
 
 __all__ = [
     "Alert", "AllocationRecord", "AllocationSlot", "Arm", "AuditEvent", "Child", "Contact", "Family",
-    "Invitation", "LoginAttempt", "Note", "RecoveryCode", "Respondent", "Response", "Site", "StaffUser",
-    "Study",
+    "Invitation", "LoginAttempt", "Note", "RecoveryCode", "Respondent", "Response", "Site", "StaffAttempt",
+    "StaffUser", "Study",
 ]

@@ -21,6 +21,10 @@ ATTEMPT_VARIABLES = [
              measure="scale"),
     Variable("channels", "Channels tried (sms, email; + when both)", "string"),
     Variable("first_attempt_at", "First message attempt (UTC)", "datetime"),
+    Variable("staff_attempts", "Contact attempts staff recorded for this invitation (phone, SMS or e-mail by "
+             "hand, home visit, letter)", "integer", measure="scale"),
+    Variable("staff_outcome", "Outcome of the latest staff attempt (will_answer, declines, no_answer, "
+             "message_left, wrong_contact)", "string"),
 ]
 
 
@@ -71,5 +75,7 @@ def _row(frame: Frame, person: Person, visit: Visit, now: dt.datetime, with_atte
         attempts = visit.attempts
         row.update(attempts=attempts.count if attempts else 0,
                    channels="+".join(attempts.channels) if attempts else "",
-                   first_attempt_at=attempts.first_at if attempts else None)
+                   first_attempt_at=attempts.first_at if attempts else None,
+                   staff_attempts=attempts.by_staff if attempts else 0,
+                   staff_outcome=attempts.last_staff_outcome if attempts else "")
     return row

@@ -25,6 +25,7 @@ from portal.exports.attempts import attempt_reader
 from portal.exports.blinding import arm_labels
 from portal.exports.family_file import FAMILY_FILE, FamilyCollector
 from portal.exports.layout import long, wide
+from portal.exports.packs import packs_in_data
 from portal.exports.query import load_people
 from portal.exports.retention import retention
 from portal.exports.source import Person
@@ -95,11 +96,12 @@ def run_export(
         writers.write(dataset, data, request.format, bom=request.bom)
         family_data = staging / f"{protocol.id}_{FAMILY_FILE}.{request.format}"
         writers.write(families, family_data, request.format, bom=request.bom)
-        book = codebook.build(frame, dataset, request, protocol.id, families=families)
+        packs = {"translation_packs": packs_in_data(session, frame, catalogue)}
+        book = {**codebook.build(frame, dataset, request, protocol.id, families=families), **packs}
         files = [data, family_data, *codebook.write(book, staging)]
-        summary = manifest.build(study=protocol.id, request=request, frame=frame, dataset=dataset,
-                                 files=files, actor=actor, now=now, blinding=blinding.describe())
-        summary["family_rows"] = families.row_count
+        summary = {**manifest.build(study=protocol.id, request=request, frame=frame, dataset=dataset,
+                                    files=files, actor=actor, now=now, blinding=blinding.describe()), **packs,
+                   "family_rows": families.row_count}
         (staging / manifest.MANIFEST).write_text(manifest.json_text(summary), encoding="utf-8")
         for path in [*files, staging / manifest.MANIFEST]:
             os.replace(path, out_dir / path.name)

@@ -29,6 +29,8 @@ class Attempts:
     count: int = 0
     channels: tuple[str, ...] = ()
     first_at: dt.datetime | None = None
+    by_staff: int = 0  # contact attempts staff recorded (calls, visits, letters, messages by hand)
+    last_staff_outcome: str = ""
 
 
 @dataclass(frozen=True, slots=True)

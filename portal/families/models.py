@@ -119,6 +119,8 @@ class Invitation(Base):
     started_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
     withdrawn_at: Mapped[dt.datetime | None]
+    # the parent told staff they will not answer this wave: no more reminders (the link still works)
+    declined_at: Mapped[dt.datetime | None]
     respondent: Mapped[Respondent] = relationship(back_populates="invitations")
     responses: Mapped[list[Response]] = relationship(
         back_populates="invitation", order_by="Response.id"
@@ -228,6 +230,9 @@ class Response(Base):
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     # +1 on every save of a draft: a save that read an older draft merges again instead of overwriting
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The translation pack the items were shown in (none: the instrument's own text), kept at submit
+    pack_version: Mapped[str | None] = mapped_column(String(32))
+    pack_hash: Mapped[str | None] = mapped_column(String(16))
     invitation: Mapped[Invitation] = relationship(back_populates="responses")
 
 
@@ -238,8 +243,10 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
     respondent_id: Mapped[int | None] = mapped_column(ForeignKey("respondent.id"))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"))  # names the wave
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime]
     resolved_at: Mapped[dt.datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    resolution_note: Mapped[str] = mapped_column(String(300), default="", server_default="")

@@ -34,6 +34,9 @@ class Item:
     max: float | None = None
     max_length: int | None = None
     required: bool = True
+    # The named option list the options came from, if any: a pack translates a shared list once. Not part
+    # of what the item is (a REDCap round trip, which knows no list names, gives back the same item).
+    option_set: str = field(default="", compare=False)
 
     def codes(self) -> tuple[int, ...]:
         return tuple(option.code for option in self.options)

@@ -144,6 +144,7 @@ def _item(entry: LineDict, reader: Reader, option_sets: dict[str, tuple[Option, 
         max=reader.value(entry, "max", float, where),
         max_length=reader.value(entry, "max_length", int, where),
         required=reader.value(entry, "required", bool, where) is not False,
+        option_set=raw_set if isinstance(raw_set := entry.get("options"), str) else "",
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.families.models import Family, Invitation
-from portal.messaging.models import MessageKind, MessageStatus, OutboxMessage
+from portal.messaging.models import PLANNED_KINDS, MessageKind, MessageStatus, OutboxMessage
 from portal.messaging.quiet import next_allowed
 from portal.protocol.model import Protocol, Wave
 from portal.protocol.schedule import local_date, local_midnight
@@ -74,9 +74,11 @@ def replan(session: Session, protocol: Protocol, invitation: Invitation, now: dt
         select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id)
     )}
     for key, message in existing.items():
-        if message.status == MessageStatus.pending and key in wanted:
+        if message.status != MessageStatus.pending or message.kind == MessageKind.alert:
+            continue  # sent ones are history; an alert's message goes to staff whatever the wave does
+        if key in wanted:
             message.due_at = message.next_attempt_at = wanted[key].due_at
-        elif message.status == MessageStatus.pending:
+        elif message.kind in PLANNED_KINDS or not _reachable(invitation, now):
             message.status, message.last_error = MessageStatus.cancelled, "no longer planned"
     for key, planned in wanted.items():
         if key not in existing:
@@ -101,6 +103,12 @@ def plan_invitations(
 
 
 def _wants_messages(invitation: Invitation, now: dt.datetime) -> bool:
+    """Planned messages: none once the parent told staff they decline this wave."""
+    return _reachable(invitation, now) and invitation.declined_at is None
+
+
+def _reachable(invitation: Invitation, now: dt.datetime) -> bool:
+    """A coordinator's resend may still go: the family is active and the invitation open."""
     family = invitation.respondent.family
     return (
         family.status == "active" and invitation.withdrawn_at is None

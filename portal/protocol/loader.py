@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from portal.protocol.model import ROLES, AgeStratum, Arm, Protocol, QuietHours, Site, Wave
+from portal.protocol.model import ROLES, AgeStratum, Arm, OnCall, Protocol, QuietHours, Site, Wave
 
 T = TypeVar("T")
 
@@ -108,8 +108,24 @@ def _build(r: _Reader, raw: dict[str, Any]) -> Protocol:
         waves=waves,
         permissions={str(k): str(v) for k, v in permissions.items()},
         blinded=bool(study.get("blinded", True)),
+        on_call=_on_call(r, study, languages, default_language),
         allocation_stratum=_allocation_stratum(r, raw.get("allocation")),
     )
+
+
+def _on_call(r: _Reader, study: dict[str, Any], languages: tuple[str, ...], default: str) -> OnCall | None:
+    """study.on_call: {email: ..., language: nb}; the language defaults to the study's."""
+    if "on_call" not in study:
+        return None
+    data = r.get(study, "on_call", "study", dict)
+    email = r.get(data, "email", "study.on_call", str).strip()
+    local, at, domain = email.rpartition("@")
+    if not (at and local and "." in domain) or any(c.isspace() for c in email):
+        raise r.fail("study.on_call.email", f"{email!r} is not an e-mail address")
+    language = data.get("language", default)
+    if language not in languages:
+        raise r.fail("study.on_call.language", f"{language!r} is not in study.languages")
+    return OnCall(email=email, language=language)
 
 
 def _allocation_stratum(r: _Reader, data: Any) -> AgeStratum | None:

@@ -61,6 +61,14 @@ class QuietHours:
 
 
 @dataclass(frozen=True, slots=True)
+class OnCall:
+    """Where staff are told that an alert was raised (the message names nobody)."""
+
+    email: str
+    language: str  # of the outbound catalogue, for the message's words
+
+
+@dataclass(frozen=True, slots=True)
 class Protocol:
     id: str
     public_name: dict[str, str]
@@ -76,6 +84,7 @@ class Protocol:
     waves: tuple[Wave, ...]
     permissions: dict[str, str]  # instrument id -> where the permission is recorded
     blinded: bool
+    on_call: OnCall | None = None  # None: alerts are shown in the workspace only
     allocation_stratum: AgeStratum | None = None  # site always stratifies; this one more, if named
 
     def site(self, site_id: str) -> Site | None:

@@ -35,9 +35,6 @@ class StaffUser(Base):
         """How the audit trail names this account."""
         return f"staff:{self.id}"
 
-    def may_see_site(self, site_code: str) -> bool:
-        return self.role == "admin" or site_code in self.sites
-
     @property
     def sees_arm(self) -> bool:
         return not self.blinded

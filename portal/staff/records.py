@@ -55,3 +55,29 @@ class AllocationRecord(Base):
     at: Mapped[dt.datetime]
     actor: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class StaffAttempt(Base):
+    """A contact attempt made by a person (the dispatcher's own messages are in contact_attempt).
+
+    The note is short and checked against the respondent's contact details before it is kept.
+    """
+
+    __tablename__ = "staff_attempt"
+    __table_args__ = (
+        CheckConstraint(
+            "channel IN ('phone', 'sms_by_hand', 'email_by_hand', 'home_visit', 'letter')",
+            name="channel_known",
+        ),
+        CheckConstraint(
+            "outcome IN ('will_answer', 'declines', 'no_answer', 'message_left', 'wrong_contact')",
+            name="outcome_known",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id"), index=True)
+    at: Mapped[dt.datetime]
+    channel: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))  # None: from the command line

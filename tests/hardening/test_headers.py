@@ -35,12 +35,17 @@ PARAMETERS = {
     "layout": ["wide", "long", *JUNK],
     "fmt": ["csv", "sav", *JUNK],
     "kind": ["json", "html", *JUNK],
+    "instrument_id": ["phq9", "nope", *JUNK],
+    "lang": ["nb", "en", "xx", *JUNK],
 }
 ENDPOINTS = {
     "static", "health.healthz", "respond.link", "respond.start", "respond.code_form", "respond.code_entry",
     "respond.language", "respond.page", "respond.review", "respond.submit", "respond.thanks",
     "staff.login", "staff.login_code", "staff.setup_totp", "staff.logout", "staff.home",
-    "staff.change_password", "staff.dashboard", "staff.find_family", "staff.family", "staff.add_note",
+    "staff.change_password", "staff.call_list", "staff.search_calls", "staff.print_calls",
+    "staff.call_sheet_csv", "staff.dashboard", "staff.record_contact_attempt", "staff.resend",
+    "staff.confirm_revoke", "staff.instruments", "staff.instrument_preview", "staff.instruments_print",
+    "staff.find_family", "staff.family", "staff.add_note",
     "staff.allocate", "staff.edit_contact", "staff.show_link", "staff.revoke_link", "staff.interview",
     "staff.enrol", "staff.alerts", "staff.resolve_alert", "staff.withdraw", "staff.access_report",
     "staff.retention", "staff.retention_svg", "staff.retention_csv", "staff.replan", "staff.apply_replan",

@@ -25,7 +25,7 @@ def find_family() -> WerkzeugResponse:
     ).first()
     if found is None:
         flash(f"No family {wanted} at your sites. Check the code: the last character catches most typos.")
-        return redirect(url_for("staff.dashboard"))
+        return redirect(url_for("staff.call_list"))
     return redirect(url_for("staff.family", pseudonym=found.pseudonym))
 
 
