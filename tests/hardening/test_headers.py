@@ -39,7 +39,7 @@ ENDPOINTS = {
     "staff.login", "staff.login_code", "staff.setup_totp", "staff.logout", "staff.home",
     "staff.change_password", "staff.call_list", "staff.search_calls", "staff.print_calls",
     "staff.call_sheet_csv", "staff.dashboard", "staff.record_contact_attempt", "staff.resend",
-    "staff.confirm_revoke", "staff.find_family", "staff.family", "staff.add_note",
+    "staff.confirm_revoke", "staff.resend_selected_links", "staff.find_family", "staff.family", "staff.add_note",
     "staff.allocate", "staff.edit_contact", "staff.show_link", "staff.revoke_link", "staff.interview",
     "staff.enrol", "staff.alerts", "staff.resolve_alert", "staff.withdraw", "staff.access_report",
     "staff.retention", "staff.retention_svg", "staff.retention_csv", "staff.replan", "staff.apply_replan",
