@@ -4,9 +4,10 @@
 -- Other database names (a restore test, a second study):  -v main_db=... -v keystore_db=...
 -- Safe to run again: roles and databases that exist are left as they are, grants are renewed.
 --
--- Then, in /etc/postgresql/15/main/pg_hba.conf, above the other "local" lines:
---   local  family_portal,family_portal_keystore  family_portal        peer map=family_portal
---   local  family_portal,family_portal_keystore  family_portal_owner  scram-sha-256
+-- Then, in /etc/postgresql/15/main/pg_hba.conf, above the other "local" lines (which databases
+-- each role reaches is settled by the CONNECT rights below, so a restore's fresh ones need no edit):
+--   local  all  family_portal        peer map=family_portal
+--   local  all  family_portal_owner  scram-sha-256
 -- in /etc/postgresql/15/main/pg_ident.conf (the service user may log in as the application role):
 --   family_portal  family-portal  family_portal
 -- and give the owner a password:  sudo -u postgres psql -c '\password family_portal_owner'

@@ -214,6 +214,15 @@ def systemd_verify(scratch: Path, units: list[Path]) -> subprocess.CompletedProc
                            *(str(installed / unit.name) for unit in units)], capture_output=True, text=True)
 
 
+def systemd_exposure(scratch: Path, service: str) -> subprocess.CompletedProcess[str]:
+    """`systemd-analyze security` on a unit verified by systemd_verify() (same root): fails above 2.0
+    of 10, where systemd's own verdict stops being "OK"."""
+    root = scratch / "root"
+    unit = root / "etc" / "systemd" / "system" / service
+    return subprocess.run(["systemd-analyze", "security", "--offline=yes", f"--root={root}", "--threshold=20",
+                           str(unit)], capture_output=True, text=True)
+
+
 def logrotate_debug(scratch: Path) -> subprocess.CompletedProcess[str]:
     """logrotate's dry run of deploy/logrotate/family-portal (the service user is root's stand-in here)."""
     config = scratch / "logrotate.conf"

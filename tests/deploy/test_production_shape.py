@@ -49,6 +49,7 @@ from tests.deploy.production import (
     server_places,
     site_on_loopback,
     sourced,
+    systemd_exposure,
     systemd_verify,
 )
 from tests.faults.served import Gunicorn, free_port
@@ -208,6 +209,9 @@ def check_the_shipped_files(shape: Shape) -> None:
     """systemd accepts every unit as shipped; nginx accepts the site; the template names every setting."""
     verified = systemd_verify(shape.scratch, [DEPLOY / "systemd" / name for name in UNITS])
     assert verified.returncode == 0 and not (verified.stdout + verified.stderr).strip(), verified.stderr
+    for service in (name for name in UNITS if name.endswith(".service")):
+        exposure = systemd_exposure(shape.scratch, service)
+        assert exposure.returncode == 0, exposure.stdout[-500:]  # the hardening holds
     rotated = logrotate_debug(shape.scratch)
     assert rotated.returncode == 0 and "error" not in rotated.stderr, rotated.stderr
     tested = shape.nginx.test_config()
