@@ -69,8 +69,8 @@ def resend_form() -> ResendForm:
 
 def back_to(where: str | None, invitation: Invitation, anchor: str) -> str:
     """The call list when the form came from there (and it exists), else the family page."""
-    if where == "calls" and "staff.calls" in current_app.view_functions:
-        return url_for("staff.calls")
+    if where == "calls" and "staff.call_list" in current_app.view_functions:
+        return url_for("staff.call_list")
     return url_for("staff.family", pseudonym=invitation.respondent.family.pseudonym) + anchor
 
 
