@@ -2,8 +2,9 @@
 
 A private PostgreSQL cluster, migrated; 2,000 respondents at Larvik (and 500 at Lillehammer, whom
 the Larvik coordinator must not see), each with all five waves planned and the baseline open: a
-third started, two thirds with one to three messages sent (some with delivery receipts), a few
-open alerts; each with a name, phone and e-mail sealed in the keystore. Seeding is not timed.
+third started, most with one to three messages sent (some with delivery receipts), half phoned once
+or twice, a few open alerts; each with a name, phone and e-mail sealed in the keystore. Seeding is
+not timed.
 
 A signed-in Larvik coordinator then asks, in this process through Flask's test client, for every
 page of the list (40 pages of 50) three times, the overdue filter, a search by part of a name (which
@@ -41,6 +42,7 @@ def _seed(app: Any, rng: random.Random, at_site: int, elsewhere: int) -> None:
     from portal.db import db
     from portal.families.models import Alert, Family, Invitation, Respondent, Site, Study
     from portal.messaging.models import ContactAttempt, OutboxMessage
+    from portal.staff.records import StaffAttempt
 
     with app.app_context():
         protocol = registry.protocol()
@@ -48,12 +50,13 @@ def _seed(app: Any, rng: random.Random, at_site: int, elsewhere: int) -> None:
         db.session.execute(insert(Site), [{"id": i + 1, "study_id": 1, "code": s.id, "name": s.name}
                                           for i, s in enumerate(protocol.sites)])
         site_ids = {s.id: i + 1 for i, s in enumerate(protocol.sites)}
-        names = ("family", "respondent", "invitation", "outbox_message", "contact_attempt", "alert")
+        names = ("family", "respondent", "invitation", "outbox_message", "contact_attempt", "staff_attempt",
+                 "alert")
         tables: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
         people = [("larvik", n) for n in range(at_site)] + [("lillehammer", n) for n in range(elsewhere)]
         for number, (site, _n) in enumerate(people, start=1):
             _family(tables, number, site_ids[site], protocol, rng)
-        for model in (Family, Respondent, Invitation, OutboxMessage, ContactAttempt, Alert):
+        for model in (Family, Respondent, Invitation, OutboxMessage, ContactAttempt, StaffAttempt, Alert):
             rows = tables[model.__tablename__]
             for start in range(0, len(rows), 5_000):
                 db.session.execute(insert(model), rows[start:start + 5_000])
@@ -92,6 +95,10 @@ def _family(tables: dict[str, list[dict[str, Any]]], number: int, site_id: int, 
         })
         if planned.wave_id == "T0":
             _messages(tables, iid, planned.opens_at, rng)
+            for hours in range(rng.choice((0, 0, 1, 2))):  # half were phoned once or twice
+                tables["staff_attempt"].append({"invitation_id": iid, "channel": "phone",
+                                                "outcome": "no_answer", "note": "",
+                                                "at": NOW - dt.timedelta(hours=hours + 1)})
     if rng.random() < 0.02:
         tables["alert"].append({"family_id": number, "respondent_id": number, "kind": "bounced", "detail": "",
                                 "created_at": NOW})

@@ -26,6 +26,7 @@ BLUEPRINTS = (
     "portal.respond.views:respond",
     "portal.staff.views:staff",
     "portal.exports.views:analysis",
+    "portal.exports.api:api",
     "portal.messaging.receipts:messaging",
 )
 COMMANDS = (
@@ -45,6 +46,7 @@ COMMANDS = (
     "portal.backup:restore_command",
     "portal.exports.cli:export_command",
     "portal.exports.cli:blinding_cli",
+    "portal.exports.cli_tokens:tokens_cli",
     "portal.messaging.cli:dispatch_command",
     "portal.messaging.cli:worker_command",
 )

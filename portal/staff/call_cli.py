@@ -45,8 +45,8 @@ def calls_command(site: str | None, days: int, fmt: str, now: dt.datetime | None
     record_shown(db.session, rows, actor="cli", now=moment, how=f"command ({fmt})")
     db.session.commit()
     if fmt == "csv":
-        click.echo(as_csv(rows), nl=False)
+        click.echo(as_csv(rows, protocol.timezone), nl=False)
     elif rows:
-        click.echo(as_text(rows), nl=False)
+        click.echo(as_text(rows, protocol.timezone), nl=False)
     else:
         click.echo("No parent on the call list.")

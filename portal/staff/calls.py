@@ -1,6 +1,6 @@
 """The call list: every respondent at the account's sites whose wave is open or opens soon and is not
-completed, overdue and closing-soonest first. The rows are pseudonymous; contact details are added by
-whoever shows them (and audits it), see `with_contacts`."""
+completed (nor declined for this wave), overdue and closing-soonest first. The rows are pseudonymous;
+contact details are added by whoever shows them (and audits it), see `with_contacts`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from portal.contacts import ContactBook, ContactDetails
 from portal.families.models import Family, FamilyStatus, Invitation, Respondent, Site
 from portal.i18n import language_name
+from portal.staff.records import StaffAttempt
 
 STATES = {
     "not_started": "Not started", "started": "Started", "overdue": "Overdue", "opens_soon": "Opens soon",
@@ -54,6 +55,7 @@ class LastMessage:
 @dataclass(slots=True)
 class CallRow:
     invitation_id: int
+    respondent_id: int
     family: str
     respondent: str
     role: str
@@ -67,8 +69,15 @@ class CallRow:
     today: dt.date
     messages_sent: int = 0
     last_message: LastMessage | None = None
+    next_message: LastMessage | None = None  # the next one the outbox will send (delivery: "planned")
+    last_attempt: StaffAttempt | None = None  # the latest contact attempt by staff
     open_alerts: int = 0
     contact: ContactDetails | None = field(default=None, repr=False)
+
+    @property
+    def resendable(self) -> bool:
+        """Whether the link may be sent again now (the window is open)."""
+        return self.state != "opens_soon"
 
     @property
     def days_left(self) -> int:
@@ -154,13 +163,15 @@ def _overdue(now: dt.datetime, today: dt.date) -> ColumnElement[bool]:
 def _chosen(query: CallQuery, now: dt.datetime, today: dt.date) -> Select[*tuple[Any, ...]]:
     horizon = now + dt.timedelta(days=query.horizon_days)
     chosen: Select[*tuple[Any, ...]] = (
-        select(Invitation.id, Invitation.wave, Invitation.opens_at, Invitation.closes_at,
+        select(Invitation.id, Invitation.respondent_id, Invitation.wave, Invitation.opens_at,
+               Invitation.closes_at,
                Invitation.started_at, _overdue(now, today).label("overdue"), Respondent.pseudonym,
                Respondent.role, Respondent.language, Family.pseudonym.label("family"), Site.code)
         .join(Respondent, Invitation.respondent_id == Respondent.id)
         .join(Family, Respondent.family_id == Family.id).join(Site, Family.site_id == Site.id)
         .where(Site.code.in_(query.sites), Family.status == FamilyStatus.active,
                Invitation.withdrawn_at.is_(None), Invitation.completed_at.is_(None),
+               Invitation.declined_at.is_(None),
                Invitation.closes_at > now, Invitation.opens_at <= horizon)
     )
     if query.wave:
@@ -200,7 +211,8 @@ def _row(found: Any, now: dt.datetime, zone: ZoneInfo) -> CallRow:
     opens_at: dt.datetime = found.opens_at
     state = "opens_soon" if opens_at > now else "started" if found.started_at else "not_started"
     return CallRow(
-        invitation_id=found.id, family=found.family, respondent=found.pseudonym, role=found.role,
+        invitation_id=found.id, respondent_id=found.respondent_id, family=found.family,
+        respondent=found.pseudonym, role=found.role,
         site=found.code, language=found.language, wave=found.wave, opens=opens_at.astimezone(zone).date(),
         # closes_at is the first moment the window is shut: the day before is the last one open
         last_day=(found.closes_at.astimezone(zone) - dt.timedelta(days=1)).date(), state=state,

@@ -124,7 +124,7 @@ def test_started_and_messages_and_alerts_show_on_the_row(
     page = client.get("/staff/calls?state=started").text
     assert _shown(page) == [_respondent(world, "fresh")]
     assert "T0 · Started" in page and "1 open alert" in page
-    assert "None yet" in page  # the family enrolled today: its invitation waits for the sending hours
+    assert "None yet" in page and "Next: Invitation, 01 Sep 10:00" in page  # the dispatcher has not run
 
 
 def test_paging_keeps_the_filters(
@@ -288,7 +288,7 @@ def test_the_command_prints_the_list_and_audits_it(
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split() == ["Family", "Respondent", "Name", "Phone", "Language", "Wave", "State", "Last",
-                                "day", "Messages", "sent"]
+                                "day", "Messages", "sent", "Attempt", "outcome"]
     assert [line.split()[1] for line in lines[1:]] == [_respondent(world, k) for k in PEOPLE]
     assert "Kari Nordmann" in lines[1] and "Per Annensted" not in result.output
     [entry] = _audit(app)

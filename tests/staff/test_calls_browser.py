@@ -1,4 +1,4 @@
-"""In a real browser (Chromium, 1366x768): a coordinator works the call list; another site sees none of it.
+"""In a real browser (Chromium, 1366x768): a coordinator works the call list; another site sees none.
 
 Names, phone numbers and e-mail addresses here are test text, made up for this test.
 """
@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import Clock
-from tests.staff.conftest import PASSWORD, create_account
+from tests.staff.conftest import PASSWORD, at, create_account
 from tests.staff.test_browser import ARTIFACTS, REQUIRED, in_own_thread
 from tests.support.builders import enrol_family
 from tests.support.live import CHROMIUM, CHROMIUM_ARGS, serve
@@ -52,6 +52,7 @@ def test_a_coordinator_filters_to_overdue_and_finds_a_parent_by_name_and_phone(
     if not Path(CHROMIUM).exists():
         message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
         pytest.fail(message) if REQUIRED else pytest.skip(message)
+    at(clock, "2026-09-01T21:30+02:00")  # an evening: a link sent again waits for the quiet hours to end
     _world(app, clock)
     _id, larvik, larvik_secret = create_account(app, role="coordinator", email="ra@larvik.example")
     _id, other, other_secret = create_account(app, role="coordinator", email="ra@lillehammer.example",
@@ -101,6 +102,25 @@ def test_a_coordinator_filters_to_overdue_and_finds_a_parent_by_name_and_phone(
             expect(rows.first).to_contain_text("Yusuf Rahimi")
             expect(rows.first).to_contain_text("Arabic")
             page.screenshot(path=str(ARTIFACTS / "calls-search.png"), full_page=True)
+
+            page.get_by_role("link", name="Show the whole list").click()
+            kari = page.locator("tr", has_text="Kari Nordmann")
+            kari.get_by_text("Record an attempt").click()
+            kari.get_by_label("How").select_option(label="Phone")
+            kari.get_by_label("Outcome").select_option(label="No answer")
+            check(page)
+            kari.get_by_role("button", name="Record attempt").click()
+            expect(page.get_by_role("status").first).to_contain_text("Attempt recorded")
+            expect(page.locator("tr", has_text="Kari Nordmann")).to_contain_text("Phone: no answer")
+
+            page.get_by_label("Send the link again to Kari Nordmann (T0)").check()
+            page.get_by_label("Send the link again to Anna Kowalska (T0)").check()
+            page.get_by_label("Send by").select_option(label="E-mail")
+            page.get_by_role("button", name="Send the link again").click()
+            when = "The link goes again to 2 parents by e-mail at 09:00 on Wednesday 02 September"
+            expect(page.get_by_text(when)).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "calls-resent.png"), full_page=True)
+            check(page)
 
             elsewhere = browser.new_page(viewport=SCREEN)  # a context of its own: another coordinator
             _sign_in(elsewhere, base, other, other_secret, clock)

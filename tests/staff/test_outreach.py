@@ -296,4 +296,5 @@ def test_a_form_sent_from_the_call_list_returns_there(app: Flask, clock: Clock, 
                                                     "outcome": "no_answer", "back": "calls"})
     resent = coordinator.post(f"/staff/invitations/{invitation_id}/resend",
                               {"channel": "email", "click": new_click(), "back": "calls"})
-    assert recorded.headers["Location"] == resent.headers["Location"] == "/staff/calls"
+    for answer in (recorded, resent):
+        assert answer.headers["Location"].startswith("/staff/calls"), answer.headers["Location"]

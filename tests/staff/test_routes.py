@@ -27,6 +27,7 @@ EXPECTED: dict[str, set[str] | str] = {
     "staff.search_calls": {C},
     "staff.print_calls": {A, C},
     "staff.call_sheet_csv": {C},
+    "staff.resend_selected_links": {C},
     "staff.dashboard": {A, C},
     "staff.find_family": {A, C},
     "staff.family": {A, C},

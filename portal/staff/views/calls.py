@@ -8,6 +8,8 @@ server's access log.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
 
 from babel.dates import format_datetime
 from flask import Response, render_template, request
@@ -45,6 +47,16 @@ def read_query(form: Mapping[str, str], user: StaffUser, **more: object) -> call
     )
 
 
+def list_filters(form: Mapping[str, str], user: StaffUser) -> dict[str, Any]:
+    """The call list's filters in a form, as checked by read_query: nothing else goes into the address."""
+    query = read_query(form, user)
+    chosen = {"site": query.sites[0] if form.get("site") and len(query.sites) == 1 else None,
+              "wave": query.wave, "state": query.state, "language": query.language,
+              "sort": query.sort if query.sort != "urgency" else None,
+              "page": str(query.page) if query.page > 1 else None}
+    return {key: value for key, value in chosen.items() if value}
+
+
 def _filled(query: calls.CallQuery, user: StaffUser, how: str) -> calls.CallPage:
     """The rows with their messages and alerts; for a coordinator also who they are, audited."""
     now, zone = registry.now(), registry.protocol().timezone
@@ -65,7 +77,10 @@ def _render(query: calls.CallQuery, found: calls.CallPage, **extra: object) -> s
         chosen=request.values, states=calls.STATES, sorts=calls.SORTS, waves=[w.id for w in protocol.waves],
         sites=[(s.id, s.name) for s in protocol.sites if s.id in scope.visible_sites(user)],
         site_names={s.id: s.name for s in protocol.sites}, readable_phone=calls.readable_phone,
-        languages=[(code, language_name(code, "en")) for code in protocol.languages], **extra,
+        languages=[(code, language_name(code, "en")) for code in protocol.languages],
+        back_query=urlencode(list_filters(request.values, user)), zone=protocol.timezone,
+        sending_stops=protocol.quiet_hours.send_until.strftime("%H:%M"),
+        sending_starts=protocol.quiet_hours.send_from.strftime("%H:%M"), **extra,
     )
 
 
@@ -114,7 +129,7 @@ def call_sheet_csv() -> ResponseReturnValue:
         return render_template("staff/error.html", title="Only coordinators download the call sheet",
                                advice=SHEET_REFUSED), 403
     query = read_query(request.args, user, per_page=None)
-    body = call_sheet.as_csv(_filled(query, user, "sheet").rows)
+    body = call_sheet.as_csv(_filled(query, user, "sheet").rows, registry.protocol().timezone)
     day = registry.now().astimezone(registry.protocol().timezone).date().isoformat()
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=call-sheet-{day}.csv"})

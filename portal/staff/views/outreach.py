@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
@@ -68,9 +68,13 @@ def resend_form() -> ResendForm:
 
 
 def back_to(where: str | None, invitation: Invitation, anchor: str) -> str:
-    """The call list when the form came from there (and it exists), else the family page."""
-    if where == "calls" and "staff.call_list" in current_app.view_functions:
-        return url_for("staff.call_list")
+    """The call list with its filters when the form came from there ("calls?state=..."), else the
+    family page."""
+    page, _, filters = (where or "").partition("?")
+    if page == "calls":
+        from portal.staff.views.call_actions import call_list_url  # it imports this module
+
+        return call_list_url(filters, access.current_user(), f"#row-{invitation.id}")
     return url_for("staff.family", pseudonym=invitation.respondent.family.pseudonym) + anchor
 
 
