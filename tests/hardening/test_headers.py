@@ -32,6 +32,8 @@ PARAMETERS = {
     "alert_id": ["{alert}", "999"],
     "user_id": ["{analyst}", "{admin}", "999"],
     "filename": ["portal.css", "staff.css", "nope.js", "..%2Fwsgi.py"],
+    "instrument_id": ["who5", "sdq", *JUNK],
+    "lang": ["en", "no", "xx", *JUNK],
 }
 ENDPOINTS = {
     "static", "health.healthz", "respond.link", "respond.start", "respond.code_form", "respond.code_entry",
@@ -43,6 +45,7 @@ ENDPOINTS = {
     "staff.retention", "staff.retention_svg", "staff.retention_csv", "staff.replan", "staff.apply_replan",
     "staff.users", "staff.disable_user", "staff.reset_user_2fa", "analysis.index", "analysis.download",
     "messaging.sms_receipt", "metrics.exposition",
+    "staff.instruments", "staff.instrument_preview", "staff.instruments_print",
 }
 OTHER_ORIGIN = re.compile(r"""(?:src|href|action|formaction|poster|srcset|xlink:href)\s*=\s*["']?\s*"""
                           r"""(?:[a-z][a-z0-9+.-]*:)?//""", re.IGNORECASE)
