@@ -120,8 +120,8 @@ def per_language(template: str) -> Markup:
 
 
 # The catalogue of the page being rendered. Flask-Babel's template functions look it up afresh for
-# every string (~6 µs each, ~3 % of a parent's page in all); a page is in one language, so it is
-# looked up once per render, in the context processor below.
+# every string; a page is in one language, so it is looked up once per render, in the context
+# processor below.
 CATALOGUE = "_catalogue"
 
 

@@ -7,20 +7,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.utils import import_string
 
 from portal.config import ConfigError, Settings, load_settings
 from portal.db import db
 from portal.protocol.loader import ProtocolError, check_instruments, load_protocol
-from portal.security import (
-    FormTokens,
-    RenewingSessionInterface,
-    configure_csrf,
-    configure_headers,
-    configure_input_checks,
-)
+from portal.security import configure_csrf, configure_headers, configure_input_checks
 
-csrf = FormTokens()
+csrf = CSRFProtect()
 
 # Features are plugged in by dotted name and loaded only when an app is built,
 # so importing any part of the portal package never drags in the keystore:
@@ -31,12 +26,14 @@ BLUEPRINTS = (
     "portal.respond.views:respond",
     "portal.staff.views:staff",
     "portal.exports.views:analysis",
+    "portal.exports.api:api",
     "portal.messaging.receipts:messaging",
 )
 COMMANDS = (
     "portal.cli:db_cli",
     "portal.measures.cli:instruments_cli",
     "portal.staff.cli:enrol_command",
+    "portal.staff.call_cli:calls_command",
     "portal.staff.cli_outreach:attempt_command",
     "portal.staff.cli_outreach:resend_command",
     "portal.staff.cli_admin:users_cli",
@@ -49,6 +46,7 @@ COMMANDS = (
     "portal.backup:restore_command",
     "portal.exports.cli:export_command",
     "portal.exports.cli:blinding_cli",
+    "portal.exports.cli_tokens:tokens_cli",
     "portal.messaging.cli:dispatch_command",
     "portal.messaging.cli:worker_command",
 )
@@ -96,7 +94,6 @@ def configure_metrics(app: Flask) -> None:
 
 def configure_security(app: Flask) -> None:
     configure_input_checks(app)
-    app.session_interface = RenewingSessionInterface()
     configure_csrf(app, csrf)
     configure_headers(app)
 

@@ -4,8 +4,8 @@ list and the menu's count show it); it wakes nobody.
 
 The message says only that an alert needs attention and where to sign in (see texts.ON_CALL):
 the outbox row carries the alert's invitation for the dispatcher's bookkeeping, never a text.
-Core statements on the caller's connection, so the parent's answer path (which has no ORM
-session) and the dispatcher raise alerts the same way.
+Core statements on the caller's connection (a parent's page save passes its session's), so the
+parent's answer path and the dispatcher raise alerts the same way.
 """
 
 from __future__ import annotations
