@@ -31,6 +31,8 @@ def withdraw(
 ) -> None:
     if scope not in SCOPES:
         raise WithdrawalError("Choose what the family asked for: stop contact, or erase.")
+    if not reason.strip():
+        raise WithdrawalError("Write the reason (no names): the audit trail keeps it.")
     try:
         if scope == "stop_contact":
             count = withdrawal.stop_contact(family, now)
