@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml setup.py
 catalogues: $(STAMP)
 	$(BIN)/pybabel compile -d translations -D messages
 	$(BIN)/pybabel compile -d translations -D outbound
+	$(BIN)/pybabel compile -d translations -D staff
 
 demo: $(STAMP) catalogues
 	$(BIN)/flask --app portal db upgrade

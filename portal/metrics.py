@@ -33,6 +33,7 @@ metrics = Blueprint("metrics", __name__)
 # blueprint -> route group; anything else (an unknown address, static files) is "other"
 GROUPS = {"respond": "parent", "staff": "staff", "analysis": "analysis", "messaging": "receipts",
           "health": "health", "metrics": "metrics"}
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 FAILURES = (MessageStatus.failed, MessageStatus.bounced)
 STARTED = "_metrics_started"
 KEY = "portal.metrics"
@@ -66,7 +67,8 @@ def _start_timer() -> None:
 def _count(response: Response) -> Response:
     recorder: RequestMetrics = current_app.extensions[KEY]
     group = GROUPS.get(request.blueprint or "", "other")
-    recorder.requests.labels(group, request.method, str(response.status_code)).inc()
+    method = request.method if request.method in METHODS else "other"  # a client may send any word
+    recorder.requests.labels(group, method, str(response.status_code)).inc()
     started = g.get(STARTED)
     if started is not None:
         recorder.seconds.labels(group).observe(time.perf_counter() - started)

@@ -153,6 +153,11 @@ class DatabaseInt(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+# endpoint -> the largest body it takes, where that is more than MAX_CONTENT_LENGTH (a file upload);
+# set before any hook reads the form, so the check below and the form token see the whole body
+BODY_LIMITS: dict[str, int] = {}
+
+
 def configure_input_checks(app: Flask) -> None:
     """Ids in URLs that fit an integer column; no NUL byte in a form, query or path (no person types
     one, and PostgreSQL cannot store it); no body that was cut at the size limit."""
@@ -160,6 +165,8 @@ def configure_input_checks(app: Flask) -> None:
 
     @app.before_request
     def _refuse_bad_input() -> None:
+        if request.endpoint in BODY_LIMITS:
+            request.max_content_length = BODY_LIMITS[request.endpoint]
         environ = request.environ  # most requests have no query, no body: nothing to parse
         if environ.get("HTTP_TRANSFER_ENCODING"):
             _refuse_cut_chunked_body(app)

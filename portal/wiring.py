@@ -26,12 +26,14 @@ BLUEPRINTS = (
     "portal.respond.views:respond",
     "portal.staff.views:staff",
     "portal.exports.views:analysis",
+    "portal.exports.api:api",
     "portal.messaging.receipts:messaging",
 )
 COMMANDS = (
     "portal.cli:db_cli",
     "portal.measures.cli:instruments_cli",
     "portal.staff.cli:enrol_command",
+    "portal.staff.call_cli:calls_command",
     "portal.staff.cli_outreach:attempt_command",
     "portal.staff.cli_outreach:resend_command",
     "portal.staff.cli_admin:users_cli",
@@ -44,6 +46,7 @@ COMMANDS = (
     "portal.backup:restore_command",
     "portal.exports.cli:export_command",
     "portal.exports.cli:blinding_cli",
+    "portal.exports.cli_tokens:tokens_cli",
     "portal.messaging.cli:dispatch_command",
     "portal.messaging.cli:worker_command",
 )

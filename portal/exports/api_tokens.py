@@ -81,4 +81,43 @@ def revoke_token(session: Session, token_id: int, *, actor: str, now: dt.datetim
 def tokens_of(session: Session) -> list[tuple[ApiToken, StaffUser]]:
     rows = session.execute(select(ApiToken, StaffUser).join(StaffUser, ApiToken.user_id == StaffUser.id)
                            .order_by(ApiToken.id))
-    return [(token, user) for token, user in rows.tuples()]
+    return [(token, user) for token, user in rows]
+
+
+class ApiRefused(Exception):
+    """A request the API turns away; `status` is the HTTP status, the message is safe to show."""
+
+    def __init__(self, status: int, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status, self.retry_after = status, retry_after
+
+
+def authenticate(session: Session, key: bytes, header: str, now: dt.datetime) -> tuple[ApiToken, StaffUser]:
+    """The token from an `Authorization: Bearer ...` header, its account, and one more request counted.
+
+    Unknown, revoked and expired tokens get the same answer, so a guess learns nothing."""
+    scheme, _, clear = header.partition(" ")
+    if scheme.lower() != "bearer" or not clear.strip().startswith(TOKEN_PREFIX):
+        raise ApiRefused(401, "send a personal API token as: Authorization: Bearer fpa_...")
+    token = session.scalars(select(ApiToken).filter_by(token_hash=hash_api_token(key, clear))).first()
+    user = session.get(StaffUser, token.user_id) if token is not None else None
+    if token is None or user is None or not token.usable(now) or not user.active:
+        raise ApiRefused(401, "this API token is unknown, revoked or expired; ask an admin for a new one")
+    if user.role not in ("analyst", "admin"):
+        raise ApiRefused(403, "this account may not download exports")
+    _count(token, now)
+    return token, user
+
+
+def _count(token: ApiToken, now: dt.datetime) -> None:
+    """A fixed one-minute window per token, kept in its row (so every app server counts together)."""
+    started = token.window_started_at
+    if started is None or now - started >= dt.timedelta(minutes=1):
+        token.window_started_at, token.window_requests = now, 0
+        started = now
+    if token.window_requests >= PER_MINUTE:
+        wait = max(1, int((started + dt.timedelta(minutes=1) - now).total_seconds()) + 1)
+        raise ApiRefused(429, f"at most {PER_MINUTE} requests a minute per token; try again in {wait} s",
+                         wait)
+    token.window_requests += 1
+    token.last_used_at = now

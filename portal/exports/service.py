@@ -23,6 +23,7 @@ from portal.audit import record
 from portal.exports import codebook, manifest, writers
 from portal.exports.attempts import attempt_reader
 from portal.exports.blinding import arm_labels
+from portal.exports.family_file import FAMILY_FILE, FamilyCollector
 from portal.exports.layout import long, wide
 from portal.exports.packs import packs_in_data
 from portal.exports.query import load_people
@@ -84,18 +85,23 @@ def run_export(
     blinding = blinding_for(session, protocol, asked_blind=request.blind)
     labels = arm_labels(session, protocol, now) if blinding.blind else None
     reader = attempt_reader(session) if request.layout == "retention" else None
-    people = load_people(session, arm_labels=labels, attempts=reader)
+    collector = FamilyCollector()
+    people = collector.watch(load_people(session, arm_labels=labels, attempts=reader))
     dataset = lay_out(frame, request.layout, people, now, with_attempts=reader is not None)
+    families = collector.dataset(frame)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir))
     try:
         data = staging / f"{protocol.id}_{request.layout}.{request.format}"
         writers.write(dataset, data, request.format, bom=request.bom)
+        family_data = staging / f"{protocol.id}_{FAMILY_FILE}.{request.format}"
+        writers.write(families, family_data, request.format, bom=request.bom)
         packs = {"translation_packs": packs_in_data(session, frame, catalogue)}
-        book = {**codebook.build(frame, dataset, request, protocol.id), **packs}
-        files = [data, *codebook.write(book, staging)]
+        book = {**codebook.build(frame, dataset, request, protocol.id, families=families), **packs}
+        files = [data, family_data, *codebook.write(book, staging)]
         summary = {**manifest.build(study=protocol.id, request=request, frame=frame, dataset=dataset,
-                                    files=files, actor=actor, now=now, blinding=blinding.describe()), **packs}
+                                    files=files, actor=actor, now=now, blinding=blinding.describe()), **packs,
+                   "family_rows": families.row_count}
         (staging / manifest.MANIFEST).write_text(manifest.json_text(summary), encoding="utf-8")
         for path in [*files, staging / manifest.MANIFEST]:
             os.replace(path, out_dir / path.name)

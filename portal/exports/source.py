@@ -67,6 +67,7 @@ class Person:
     arm: str  # "" while not allocated
     baseline: dt.date
     visits: tuple[Visit, ...]
+    child_birth_month: dt.date | None = None  # the 1st of the month: no birth day is kept
 
     def visit(self, wave: str) -> Visit | None:
         return next((v for v in self.visits if v.wave == wave), None)

@@ -92,3 +92,9 @@ def blinding_for(session: Session, protocol: Protocol, *, asked_blind: bool) -> 
 def may_show_arms(session: Session, protocol: Protocol) -> bool:
     """Whether an unblinded account may get true arms at all (for a page to offer the choice)."""
     return not protocol.blinded or latest_unblinding(session, protocol) is not None
+
+
+def may_choose_arms(session: Session, protocol: Protocol, *, account_blinded: bool) -> bool:
+    """An unblinded account may ask for true arms, in a blinded study only once an unblinding is on record;
+    the web page and the API both ask this."""
+    return not account_blinded and may_show_arms(session, protocol)

@@ -22,7 +22,7 @@ from portal import registry
 from portal.db import db
 from portal.exports.service import asked_instruments, run_export, zipped
 from portal.exports.spec import FORMATS, LAYOUTS, ExportError, ExportRequest
-from portal.exports.unblinding import may_show_arms
+from portal.exports.unblinding import may_choose_arms
 from portal.staff.access import signed_in_user
 from portal.staff.models import StaffUser
 
@@ -66,8 +66,7 @@ def _page(error: str | None = None, status: int = 200) -> tuple[str, int]:
 
 
 def _may_choose_arms(user: StaffUser) -> bool:
-    """An unblinded account may ask for true arms, in a blinded study only once an unblinding is on record."""
-    return not user.blinded and may_show_arms(db.session, registry.protocol())
+    return may_choose_arms(db.session, registry.protocol(), account_blinded=user.blinded)
 
 
 @analysis.get("/")

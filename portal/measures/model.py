@@ -103,6 +103,8 @@ class Example:
     bands: Mapping[str, str | None] = field(default_factory=dict)
     flags: Mapping[str, bool] = field(default_factory=dict)
     line: int = 0
+    # where the example (or, where no published example exists, its rule) comes from: document and page
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,7 @@ SCALE_KEYS = (
     "bands",
 )
 FLAG_KEYS = ("id", "item", "scale", "compare", "value")
-EXAMPLE_KEYS = ("name", "answers", "values", "expect")
+EXAMPLE_KEYS = ("name", "source", "answers", "values", "expect")
 EXPECT_KEYS = ("scores", "answered", "bands", "flags")
 
 
@@ -260,6 +260,7 @@ def _example(node: LineDict, line: int, reader: Reader, items: tuple[Item, ...])
         bands=dict(reader.mapping(expect, "bands", where) or {}),
         flags=dict(reader.mapping(expect, "flags", where) or {}),
         line=line,
+        source=reader.value(node, "source", str, where) or "",
     )
 
 

@@ -189,7 +189,7 @@ class Dispatcher:
         except KeystoreError:
             self._failed(message, "none", "contact details do not open (is the keystore key set right?)")
             return None
-        channel, address = self._route(details, message.channel)
+        channel, address = self._route(details, message.channel, message.invitation.respondent)
         if address is None:
             self._failed(message, channel, f"no {NEEDS[channel]} to reach this respondent")
             return None
@@ -218,11 +218,16 @@ class Dispatcher:
         else:
             self._accepted(message, channel, provider_id)
 
-    def _route(self, details: ContactDetails | None, wanted: str | None) -> tuple[str, str | None]:
+    def _route(
+        self, details: ContactDetails | None, wanted: str | None, respondent: Respondent
+    ) -> tuple[str, str | None]:
         """The channel a coordinator chose; otherwise SMS first where there is a phone and a gateway,
-        else e-mail."""
+        else e-mail. Only channels the parent consented to: one who consented to e-mail only is
+        never texted."""
         phone = details.phone if details is not None and "sms" in self.channels else None
         email = details.email if details is not None else None
+        phone = phone if respondent.consents_to("sms") else None
+        email = email if respondent.consents_to("email") else None
         if wanted is not None:
             return wanted, phone if wanted == "sms" else email
         if phone:

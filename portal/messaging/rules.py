@@ -50,6 +50,8 @@ def decide(message: OutboxMessage, invitation: Invitation, protocol: Protocol, n
     family_status = invitation.respondent.family.status
     if family_status != "active":
         return Cancel(f"family {family_status}")
+    if invitation.respondent.contact_stopped_at is not None:
+        return Cancel("respondent asked for no more contact")
     state = invitation.state(now)
     if state in (InvitationState.withdrawn, InvitationState.completed, InvitationState.expired):
         return Cancel(f"invitation {state}")

@@ -174,7 +174,7 @@ def _arm(r: _Reader, value: Any, where: str) -> Arm:
     ratio = r.get(value, "ratio", where, int)
     if ratio < 1:
         raise r.fail(f"{where}.ratio", "must be 1 or more")
-    return Arm(id=r.get(value, "id", where, str), ratio=ratio)
+    return Arm(id=r.get(value, "id", where, str), ratio=ratio, names=_names(r, value, where))
 
 
 def _wave(r: _Reader, value: Any, where: str) -> Wave:
@@ -202,7 +202,13 @@ def _wave(r: _Reader, value: Any, where: str) -> Wave:
         closes_days_after=after,
         reminder_days=reminders,
         instruments={role: tuple(ids) for role, ids in instruments.items()},
+        names=_names(r, value, where),
     )
+
+
+def _names(r: _Reader, value: dict[str, Any], where: str) -> dict[str, str]:
+    """The optional `name:` of an arm or wave, per language, for the staff pages."""
+    return r.texts(value, "name", where) if "name" in value else {}
 
 
 def check_instruments(protocol: Protocol, catalogue: Mapping[str, Any], path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 ROLES = ("mother", "father", "carer")
@@ -19,6 +19,7 @@ class Site:
 class Arm:
     id: str
     ratio: int
+    names: dict[str, str] = field(default_factory=dict)  # language -> the arm's name for people
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class Wave:
     closes_days_after: int
     reminder_days: tuple[int, ...]
     instruments: dict[str, tuple[str, ...]]  # respondent role -> instrument ids in order
+    names: dict[str, str] = field(default_factory=dict)  # language -> the wave's name for people
 
     def instruments_for(self, role: str) -> tuple[str, ...]:
         return self.instruments.get(role, ())

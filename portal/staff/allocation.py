@@ -38,8 +38,8 @@ def allocate(
     ).first()
     if slot is None:
         raise AllocationError(
-            f"No allocation sequence is left for {stratum}. "
-            "Ask the data manager to run `flask --app portal allocation generate`."
+            f"No allocation sequence is left for {family.site.name}. The data manager must create one; "
+            "until then the family stays enrolled without an arm."
         )
     arm = seal.open(slot).arm
     slot.family_id, slot.used_at = family.id, now

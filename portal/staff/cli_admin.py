@@ -27,16 +27,18 @@ allocation_cli = AppGroup("allocation", help="The concealed allocation sequence.
 @click.option("--blinded/--unblinded", default=True, show_default=True,
               help="Blinded accounts never see which arm a family is in.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead.")
+@click.option("--language", type=click.Choice(["nb", "en"]), default=None,
+              help="The workspace's language for this person (default: the study's).")
 @now_option
 def users_create(
     email: str, role: str, sites: tuple[str, ...], blinded: bool, password_stdin: bool,
-    now: dt.datetime | None,
+    language: str | None, now: dt.datetime | None,
 ) -> None:
     """Create an account; prints a one-time password unless --password-stdin is given."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else accounts.new_password()
     try:
         user = accounts.create(db.session, email=email, role=role, sites=list(sites), blinded=blinded,
-                               password=password, actor="cli", now=current_time(now))
+                               password=password, actor="cli", now=current_time(now), language=language)
     except accounts.AccountError as problem:
         raise click.UsageError(str(problem)) from None
     db.session.commit()
@@ -146,6 +148,9 @@ def schedule_replan(dry_run: bool, now: dt.datetime | None) -> None:
             click.echo(f"{item.family} {item.respondent} {change.wave}: {'; '.join(change.describe())}")
     verb = "would change" if dry_run else "changed"
     click.echo(f"{len(found)} respondents' schedules {verb}.")
+    if dry_run:
+        moving = len(replanning.reminders_to_move(db.session, moment))
+        click.echo(f"{moving} invitations' queued reminders would move.")
 
 
 def _apply(session: Session, moment: dt.datetime) -> list[RespondentChanges]:

@@ -11,6 +11,7 @@ from portal import registry
 from portal.audit import record
 from portal.contacts import ContactDetails, contact_book
 from portal.db import db
+from portal.families.consent import Consent
 from portal.families.enrolment import EnrolmentError, NewFamily, NewRespondent, enrol_family
 from portal.families.models import Family
 from portal.messaging.planning import plan_family
@@ -22,6 +23,7 @@ class Person:
     role: str
     language: str
     contact: ContactDetails
+    consent: Consent | None = None  # None: the family's consent version, signed on the baseline day
 
 
 def enrol(
@@ -75,4 +77,4 @@ def commit_both() -> None:
 
 
 def people_to_respondents(people: Sequence[Person]) -> list[NewRespondent]:
-    return [NewRespondent(role=p.role, language=p.language) for p in people]
+    return [NewRespondent(role=p.role, language=p.language, consent=p.consent) for p in people]

@@ -21,6 +21,7 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(16))
     sites: Mapped[list[str]]  # site codes a coordinator may see; empty means none
     blinded: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str | None] = mapped_column(String(8))  # the workspace's language; None: the study's
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # the last TOTP time step accepted: a code seen once is never accepted again
     totp_last_step: Mapped[int | None]

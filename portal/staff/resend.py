@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from portal import registry
 from portal.audit import record
 from portal.contacts import contact_book
 from portal.families.models import Invitation, InvitationState
-from portal.messaging.models import MessageKind, OutboxMessage
+from portal.messaging.models import MessageKind, MessageStatus, OutboxMessage
 from portal.messaging.quiet import next_allowed
 from portal.staff.models import StaffUser
 from portal.staff.outreach import InvitationClosed, OutreachError, UnknownChoice, WaveNotOpen, closed_because
@@ -58,7 +58,8 @@ def resend_link(
     session: Session, *, invitation: Invitation, channels: Sequence[str], by: StaffUser | None,
     now: dt.datetime, click: str | None = None,
 ) -> Resent:
-    """Queue the invitation's link again on each channel; `by` None means the command line.
+    """Queue the invitation's link again on each channel; `by` None means the command line. For
+    several call-list rows at once, see resend_links.
 
     Raises UnknownChoice, WaveNotOpen, InvitationClosed, NoAddress or AlreadyQueued (then the
     caller rolls back: nothing was sent or audited).
@@ -83,6 +84,45 @@ def resend_link(
     record(session, now=now, actor=by.actor if by else "cli", action="link_resent",
            subject=invitation.respondent.pseudonym, wave=invitation.wave, channels=list(chosen))
     return Resent(chosen, goes_at, goes_at > now)
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    invitation: Invitation
+    reason: str  # for the coordinator; names a pseudonym and a wave at most
+
+
+def resend_links(
+    session: Session, *, invitations: Sequence[Invitation], channels: Sequence[str], by: StaffUser | None,
+    now: dt.datetime, click: str,
+) -> tuple[list[tuple[Invitation, Resent]], list[Refused]]:
+    """Several rows at once (the call list): each invitation that may take a resend gets one, the
+    others are named with the reason and left as they were. One click key serves every row, as each
+    row's outbox key also holds its invitation. A concurrent double submit (the database refusing a
+    key) raises AlreadyQueued for the whole batch: the caller rolls back."""
+    sent, refused = [], []
+    for invitation in invitations:
+        try:
+            sent.append((invitation, resend_link(session, invitation=invitation, channels=channels, by=by,
+                                                 now=now, click=click)))
+        except OutreachError as problem:
+            if not session.is_active:  # the flush failed: nothing of this batch can be kept
+                raise
+            refused.append(Refused(invitation, str(problem)))
+    return sent, refused
+
+
+def queued_resends(session: Session, invitation_ids: Collection[int]) -> dict[int, list[OutboxMessage]]:
+    """Resends still waiting in the outbox, per invitation: the page says when each will go."""
+    waiting = [MessageStatus.pending, MessageStatus.sending]
+    query = (select(OutboxMessage)
+             .where(OutboxMessage.invitation_id.in_(list(invitation_ids)),
+                    OutboxMessage.kind == MessageKind.resend, OutboxMessage.status.in_(waiting))
+             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id))
+    found: dict[int, list[OutboxMessage]] = {}
+    for message in session.scalars(query):
+        found.setdefault(message.invitation_id, []).append(message)
+    return found
 
 
 def _checked_channels(invitation: Invitation, channels: Sequence[str], now: dt.datetime) -> tuple[str, ...]:

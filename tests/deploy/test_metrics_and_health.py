@@ -51,6 +51,13 @@ def test_a_parents_requests_are_counted_by_route_group_and_no_token_reaches_a_la
     assert token not in exposition and family.family not in exposition and "/s/" not in exposition
 
 
+def test_a_made_up_method_does_not_make_a_label_of_its_own(app: Flask) -> None:
+    app.test_client().open("/healthz", method="BREW")
+    labels = {labels for name, labels in scrape(app) if name == "portal_requests_total"}
+    assert (("group", "other"), ("method", "other"), ("status", "405")) in labels  # no route: no group
+    assert not any(("method", "BREW") in found for found in labels)
+
+
 def test_metrics_are_refused_to_any_address_not_configured(environ: dict[str, str], tmp_path: Path) -> None:
     app = create_app({"environ": {**environ, "PORTAL_METRICS_ALLOW": "10.0.0.0/24"},
                       "instance_path": tmp_path / "i"})

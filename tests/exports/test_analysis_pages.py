@@ -39,8 +39,8 @@ def test_an_analyst_downloads_data_codebook_and_manifest(
     record_unblinding(app, runner)
     sign_in(client, make_user(app, role="analyst", blinded=False), clock.now)
     archive = download(client, format="csv", layout="wide", waves=["T0"], instruments=["who5"])
-    assert sorted(archive.namelist()) == ["codebook.html", "codebook.json", "family-partner_wide.csv",
-                                          "manifest.json"]
+    assert sorted(archive.namelist()) == ["codebook.html", "codebook.json", "family-partner_families.csv",
+                                          "family-partner_wide.csv", "manifest.json"]
     frame = pd.read_csv(archive.open("family-partner_wide.csv"))
     assert set(frame["arm"]) == set(ARMS)  # an unblinded analyst who did not ask for blinding
     assert "T0_who5_percent" in frame.columns and "T1_who5_percent" not in frame.columns

@@ -19,9 +19,10 @@ pytestmark = pytest.mark.databases
 def export(runner: FlaskCliRunner, out: Path, *args: str) -> Path:
     result = runner.invoke(args=["export", "--out", str(out), *args])
     assert result.exit_code == 0, result.output
-    data = [p for p in out.iterdir() if p.stem.startswith("family-partner_")]
+    data = [p for p in out.iterdir() if p.stem.startswith("family-partner_") and "families" not in p.stem]
     names = {p.name for p in out.iterdir()}
     assert len(data) == 1 and {"codebook.html", "codebook.json", "manifest.json"} <= names
+    assert f"family-partner_families{data[0].suffix}" in names
     return data[0]
 
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from sqlalchemy import func, select
 
 from portal.db import db
+from portal.families.models import Alert
+from portal.messaging.models import ContactAttempt, MessageKind, MessageStatus, OutboxMessage
 from portal.messaging.on_call import raise_alert
 from tests.messaging.conftest import BASE_URL
 from tests.messaging.journey import Journey, oslo
@@ -96,3 +100,28 @@ def test_a_safety_alert_tells_the_on_call_address_at_night_and_names_nobody(
     assert [word for word in identifying if word.lower() in words] == []
     journey.dispatch(night + dt.timedelta(hours=1))
     assert len([m for m in mailbox.mails if m.to == [ON_CALL]]) == 1
+
+
+def test_without_an_on_call_address_the_alert_message_fails_once_and_raises_no_further_alert(
+    app: Flask, journey: Journey, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    family = _enrolled(app, journey)
+    protocol = app.extensions["portal.protocol"]
+    monkeypatch.setitem(app.extensions, "portal.protocol", replace(protocol, on_call=None))
+    moment = oslo(2026, 9, 2, 10, 0)
+    with app.app_context():
+        found = family_by_pseudonym(family.family)
+        respondent = found.respondents[0]
+        raise_alert(db.session.connection(), family_id=found.id, respondent_id=respondent.id,
+                    invitation_id=respondent.invitations[0].id, kind="phq9_item9", detail="wave T0",
+                    now=moment.astimezone(dt.UTC), tell_on_call=True)
+        db.session.commit()
+    journey.dispatch(moment)
+    with app.app_context():
+        message = db.session.scalars(select(OutboxMessage).filter_by(kind=MessageKind.alert)).one()
+        assert (message.status, message.last_error) == (
+            MessageStatus.failed, "the study file names no on-call address (study.on_call)")
+        assert db.session.scalar(select(func.count()).select_from(Alert)) == 1  # no alert about the alert
+        assert db.session.scalar(select(func.count()).select_from(ContactAttempt).filter_by(
+            invitation_id=respondent.invitations[0].id, outcome="failed")) == 0
+    assert all(m.to != [ON_CALL] for m in mailbox.mails)

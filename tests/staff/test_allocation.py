@@ -96,11 +96,14 @@ def _allocate_six(app: Flask, clock: Clock, staff: StaffFactory) -> list[str]:
     for n in range(6):
         person = ("mother", "nb", f"P{n}", f"+479123450{n}", None)
         family = enrol_family(app, now=clock.now, arm=None, people=[person])
-        page = coordinator.post(f"/staff/families/{family.family}/allocate",
-                                form_at=f"/staff/families/{family.family}", follow=True)
+        unconfirmed = coordinator.post(f"/staff/families/{family.family}/allocate",
+                                       form_at=f"/staff/families/{family.family}", follow=True)
+        assert "cannot be undone" in unconfirmed.text  # a post without the confirmation only asks
+        page = coordinator.post(f"/staff/families/{family.family}/allocate", {"confirm": "yes"},
+                                form_at=f"/staff/families/{family.family}/allocate", follow=True)
         assert "The family is allocated." in page.text
         assert "family_partner" not in page.text and "usual_services" not in page.text  # blinded
-        again = coordinator.post(f"/staff/families/{family.family}/allocate",
+        again = coordinator.post(f"/staff/families/{family.family}/allocate", {"confirm": "yes"},
                                  form_at=f"/staff/families/{family.family}", follow=True)
         assert "already allocated" in again.text
         with app.app_context():
@@ -146,9 +149,25 @@ def test_without_a_sequence_the_coordinator_is_told_what_to_do(
 ) -> None:
     family = enrol_family(app, now=clock.now, arm=None)
     coordinator = staff("coordinator")
-    page = coordinator.post(f"/staff/families/{family.family}/allocate",
+    asked = coordinator.client.get(f"/staff/families/{family.family}/allocate").text
+    assert "The data manager must create it" in asked and "Yes, allocate now" not in asked
+    page = coordinator.post(f"/staff/families/{family.family}/allocate", {"confirm": "yes"},
                             form_at=f"/staff/families/{family.family}", follow=True)
-    assert "Ask the data manager" in page.text
+    assert "The data manager must create one" in page.text and "Larvik" in page.text
+    assert "flask" not in page.text and "larvik" not in page.text  # no shell command, no site code
+
+
+def test_an_unblinded_coordinator_is_told_which_arm_came_out(
+    app: Flask, runner: FlaskCliRunner, clock: Clock, staff: StaffFactory
+) -> None:
+    runner.invoke(args=["allocation", "generate", "--seed", SEED, "--per-site", "4"])
+    first = stratum_sequence(SEED, "larvik", ARMS, 4)[0].arm
+    coordinator = staff("coordinator", blinded=False)
+    family = enrol_family(app, now=clock.now, arm=None)
+    page = coordinator.post(f"/staff/families/{family.family}/allocate", {"confirm": "yes"},
+                            form_at=f"/staff/families/{family.family}/allocate", follow=True)
+    named = {"family_partner": "Family Partner", "usual_services": "Usual services"}[first]
+    assert f"The family is allocated to {named}." in page.text  # by its name in the study file
 
 
 def test_a_correction_is_a_new_record_beside_the_first(

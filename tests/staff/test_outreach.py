@@ -15,7 +15,7 @@ from portal.db import db
 from portal.families.models import Invitation
 from portal.messaging.models import MessageKind, MessageStatus, OutboxMessage
 from portal.staff.records import StaffAttempt
-from portal.staff.resend import AlreadyQueued, new_click, resend_link
+from portal.staff.resend import AlreadyQueued, new_click, resend_link, resend_links
 from tests.conftest import Clock
 from tests.staff.conftest import StaffFactory, at
 from tests.support.builders import Enrolled, enrol_family, family_by_pseudonym
@@ -109,7 +109,7 @@ def test_a_bad_attempt_is_refused_with_a_clear_message_and_changes_nothing(
     assert "Kari" not in result.output.replace("Kari was out", "")  # the refusal never repeats a name
 
 
-def test_the_page_refuses_an_unknown_outcome_and_another_sites_invitation(
+def test_the_page_refuses_an_unknown_outcome_an_unopened_wave_and_another_sites_invitation(
     app: Flask, clock: Clock, staff: StaffFactory
 ) -> None:
     family = enrol_family(app, now=clock.now)
@@ -118,6 +118,10 @@ def test_the_page_refuses_an_unknown_outcome_and_another_sites_invitation(
     form = {"invitation": str(_invitation_id(app, family)), "channel": "phone", "outcome": "maybe"}
     answer = coordinator.post("/staff/attempts", form, form_at=url, follow=True)
     assert "The attempt was not recorded. Outcome: Not a valid choice." in answer.text
+    later = {"invitation": str(_invitation_id(app, family, "T1")), "channel": "phone", "outcome": "no_answer"}
+    too_early = coordinator.post("/staff/attempts", later, form_at=url, follow=True)
+    refusal = f"The attempt was not recorded. Wave T1 is not open yet for {family.respondents[0]}."
+    assert refusal in too_early.text
     elsewhere = staff("coordinator", email="far@staff.example", sites=["lillehammer"])
     refused = elsewhere.post("/staff/attempts", {"invitation": str(_invitation_id(app, family)),
                                                  "channel": "phone", "outcome": "no_answer"})
@@ -262,3 +266,35 @@ def test_attempts_are_counted_per_arm_and_wave_in_the_consort_flow(
         assert expected in rows, expected
     page = staff("coordinator").client.get("/staff/retention").text
     assert "attempted: 2 (100%)" in page and "staff attempts: 3" in page  # blinded: one pooled column
+
+
+def test_several_rows_at_once_send_where_they_may_and_name_the_rest(app: Flask, clock: Clock) -> None:
+    open_one, finished_one = (
+        enrol_family(app, now=clock.now, people=[("mother", "nb", f"P{n}", None, f"p{n}@test.example")])
+        for n in range(2)
+    )
+    click = new_click()
+    with app.app_context():
+        ready, done = (db.session.get(Invitation, _invitation_id(app, f)) for f in (open_one, finished_one))
+        assert ready is not None and done is not None
+        done.start(clock.now)
+        done.complete(clock.now)
+        for _ in range(2):  # the same batch sent twice
+            sent, refused = resend_links(db.session, invitations=[ready, done], channels=["email"], by=None,
+                                         now=clock.now, click=click)
+            db.session.commit()
+        assert sent == [] and [r.invitation.id for r in refused] == [ready.id, done.id]
+        assert "received already" in refused[0].reason and "is completed already" in refused[1].reason
+    assert _count(app, OutboxMessage, kind=MessageKind.resend) == 1
+
+
+def test_a_form_sent_from_the_call_list_returns_there(app: Flask, clock: Clock, staff: StaffFactory) -> None:
+    family = enrol_family(app, now=clock.now)
+    coordinator = staff("coordinator")
+    invitation_id = _invitation_id(app, family)
+    recorded = coordinator.post("/staff/attempts", {"invitation": str(invitation_id), "channel": "letter",
+                                                    "outcome": "no_answer", "back": "calls"})
+    resent = coordinator.post(f"/staff/invitations/{invitation_id}/resend",
+                              {"channel": "email", "click": new_click(), "back": "calls"})
+    for answer in (recorded, resent):
+        assert answer.headers["Location"].startswith("/staff/calls"), answer.headers["Location"]

@@ -23,11 +23,22 @@ EXPECTED: dict[str, set[str] | str] = {
     "staff.logout": {A, C, N},
     "staff.home": {A, C, N},
     "staff.change_password": {A, C, N},
+    "staff.call_list": {A, C},
+    "staff.search_calls": {C},
+    "staff.print_calls": {A, C},
+    "staff.call_sheet_csv": {C},
+    "staff.resend_selected_links": {C},
     "staff.dashboard": {A, C},
     "staff.find_family": {A, C},
     "staff.family": {A, C},
     "staff.add_note": {C},
     "staff.allocate": {C},
+    "staff.confirm_allocation": {C},
+    "staff.withdraw_parent": {C},
+    "staff.enrol_csv": {C},
+    "staff.extend_window": {C},
+    "staff.correct_baseline": {C},
+    "staff.set_language": {A, C, N},
     "staff.edit_contact": {C},
     "staff.show_link": {C},
     "staff.revoke_link": {C},
@@ -130,8 +141,8 @@ def test_a_coordinator_sees_only_the_families_of_their_own_sites(
     assert coordinator.client.get(f"/staff/families/{theirs.family}").status_code == 404
     report = f"/staff/respondents/{theirs.respondents[0]}/access-report"
     assert coordinator.client.get(report).status_code == 404
-    dashboard = coordinator.client.get("/staff/dashboard").text
-    assert mine.family in dashboard and theirs.family not in dashboard
+    call_list = coordinator.client.get("/staff/calls").text
+    assert mine.family in call_list and theirs.family not in call_list
     with app.app_context():
         invitation_id = family_by_pseudonym(theirs.family).respondents[0].invitations[0].id
     assert coordinator.post(f"/staff/invitations/{invitation_id}/link").status_code == 404

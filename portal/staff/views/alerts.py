@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort, flash, g, redirect, render_template, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -20,13 +18,14 @@ from portal.staff.forms import ResolveForm
 from portal.staff.models import StaffUser
 
 
-@staff.context_processor
-def open_alerts() -> dict[str, Any]:
-    """The menu's count: open alerts at the account's sites (none for analysts)."""
+@staff.app_template_global("open_alerts")
+def open_alerts() -> int:
+    """The menu's count: open alerts at the account's sites (none for analysts). Asked by the layout
+    only, so a page without the menu (the database-unavailable page) does not query."""
     user: StaffUser | None = g.get("staff_user")
     if user is None or user.role not in ("admin", "coordinator"):
-        return {"open_alerts": 0}
-    return {"open_alerts": service.open_alert_count(db.session, scope.visible_sites(user))}
+        return 0
+    return service.open_alert_count(db.session, scope.visible_sites(user))
 
 
 def contacts_for(rows: list[service.AlertRow], user: StaffUser) -> dict[str, ContactDetails | None]:

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
 from portal import registry
 from portal.db import db
 from portal.families.models import Family, Invitation, InvitationState
+from portal.messaging.models import OutboxMessage
 from portal.staff import access, scope
 from portal.staff.access import roles
 from portal.staff.alerts import KINDS, AlertRow, open_for_family
 from portal.staff.attempts import CHANNELS, OUTCOMES, attemptable, family_attempts, record_attempt
 from portal.staff.blueprint import staff
-from portal.staff.forms import AttemptForm, ResendForm, resend_channels
+from portal.staff.forms import RESEND_CHANNELS, AttemptForm, ResendForm, resend_channels
 from portal.staff.outreach import OutreachError, closed_because
 from portal.staff.records import StaffAttempt
-from portal.staff.resend import Resent, resend_link
+from portal.staff.resend import Resent, queued_resends, resend_link
+from portal.staff.views.calls import call_list_url
 
 RESENDABLE = (InvitationState.open, InvitationState.started)
 
@@ -32,6 +34,7 @@ class FamilyOutreach:
     attempts: list[tuple[Invitation, StaffAttempt]]
     alerts: list[AlertRow]
     resendable: frozenset[int]  # invitation ids offered "send the link again now"
+    queued: dict[int, list[OutboxMessage]]  # resends still waiting, per invitation id
 
 
 @staff.app_template_global("outreach_for")
@@ -46,6 +49,7 @@ def outreach_for(family: Family) -> FamilyOutreach:
         alerts=open_for_family(db.session, family),
         resendable=frozenset(i.id for i in invitations
                              if i.state(now) in RESENDABLE and closed_because(i, now) is None),
+        queued=queued_resends(db.session, [i.id for i in invitations]),
     )
 
 
@@ -56,14 +60,20 @@ def outreach_labels() -> dict[str, dict[str, str]]:
 
 @staff.app_template_global("resend_form")
 def resend_form() -> ResendForm:
-    """A fresh form per row and page view: each carries its own click key."""
-    return ResendForm()
+    """A fresh form per row and page view: each carries its own click key. SMS is offered only where
+    the portal has an SMS gateway."""
+    form = ResendForm()
+    if registry.settings().sms is None:
+        form.channel.choices = [SelectChoice("email", RESEND_CHANNELS["email"])]
+    return form
 
 
 def back_to(where: str | None, invitation: Invitation, anchor: str) -> str:
-    """The call list when the form came from there (and it exists), else the family page."""
-    if where == "calls" and "staff.calls" in current_app.view_functions:
-        return url_for("staff.calls")
+    """The call list with its filters when the form came from there ("calls?state=..."), else the
+    family page."""
+    page, _, filters = (where or "").partition("?")
+    if page == "calls":
+        return call_list_url(filters, access.current_user(), f"#row-{invitation.id}")
     return url_for("staff.family", pseudonym=invitation.respondent.family.pseudonym) + anchor
 
 
