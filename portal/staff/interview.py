@@ -49,6 +49,13 @@ def interview_banner() -> InterviewBanner | None:
                            url_for("staff.family", pseudonym=respondent.family.pseudonym))
 
 
+def end() -> None:
+    """Signing out ends an interview in this browser: the parent pages no longer accept its answers."""
+    if session.get(MODE) == "interview":
+        for key in (INVITATION, MODE, ENTERED_BY):
+            session.pop(key, None)
+
+
 def configure(blueprint: Blueprint) -> None:
     @blueprint.app_context_processor
     def _interview() -> dict[str, object]:
