@@ -18,6 +18,7 @@ from portal.security import (
     configure_csrf,
     configure_headers,
     configure_input_checks,
+    configure_proxies,
 )
 
 csrf = FormTokens()
@@ -43,8 +44,8 @@ COMMANDS = (
     "portal.demo:demo_command",
     "portal.contacts.cli:keys_cli",
     "portal.cli:audit_cli",
-    "portal.backup:backup_command",
-    "portal.backup:restore_command",
+    "portal.backup_cli:backup_command",
+    "portal.backup_cli:restore_command",
     "portal.exports.cli:export_command",
     "portal.exports.cli:blinding_cli",
     "portal.messaging.cli:dispatch_command",
@@ -86,11 +87,12 @@ def configure_study(app: Flask, settings: Settings) -> None:
     app.extensions["portal.protocol"] = protocol
 
 
-def configure_security(app: Flask) -> None:
+def configure_security(app: Flask, settings: Settings) -> None:
     configure_input_checks(app)
     app.session_interface = RenewingSessionInterface()
     configure_csrf(app, csrf)
     configure_headers(app)
+    configure_proxies(app, settings.trusted_proxies)
 
 
 def configure_i18n(app: Flask) -> None:
