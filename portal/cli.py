@@ -43,7 +43,7 @@ def now_option(function: Any) -> Any:
 def current_time(now: dt.datetime | None) -> dt.datetime:
     """The command's time, aware and in UTC: --now if given, else the clock."""
     if now is None:
-        return dt.datetime.now(dt.UTC)
+        return registry.now()
     if now.tzinfo is None:
         now = now.replace(tzinfo=registry.protocol().timezone)
     return now.astimezone(dt.UTC)

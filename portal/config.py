@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import ipaddress
 import json
 import os
 import secrets
@@ -21,7 +22,12 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# The data the portal ships (studies/, instruments/, migrations/, translations/) sits beside the
+# package in a repository checkout; a built package carries it inside, in portal/shipped/ (setup.py).
+_PACKED = Path(__file__).resolve().parent / "shipped"
+DATA_ROOT = _PACKED if _PACKED.is_dir() else PROJECT_ROOT
 
 
 class ConfigError(SystemExit):
@@ -45,6 +51,7 @@ SECRETS = {
     "backup_key": ("PORTAL_BACKUP_KEY", "backup encryption (32 bytes, base64)"),
 }
 MIN_SECRET_BYTES = 32
+ALLOCATION_KEY = "PORTAL_ALLOCATION_KEY"  # optional: only a study the portal allocates needs it
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +93,9 @@ class Settings:
     send_connections: int  # messages a dispatcher hands over at once, each on its own connection
     trusted_proxies: int  # proxies in front that each append to X-Forwarded-For (0: none trusted)
     instance_path: Path  # development secrets, the SQLite file, the audit trail's anchors
+    metrics_allow: tuple[IPNetwork, ...]  # who may read /metrics (PORTAL_METRICS_ALLOW)
+    # seals the allocation sequence's places; kept outside the database. None: the portal cannot allocate
+    allocation_key: bytes | None = field(default=None, repr=False)
 
     @property
     def production(self) -> bool:
@@ -113,7 +123,7 @@ def load_settings(
         env=mode,
         database_url=database_url,
         keystore_url=keystore_url,
-        study_file=Path(env.get("PORTAL_STUDY_FILE", PROJECT_ROOT / "studies" / "family-partner.yaml")),
+        study_file=Path(env.get("PORTAL_STUDY_FILE", DATA_ROOT / "studies" / "family-partner.yaml")),
         instruments_path=env.get("PORTAL_INSTRUMENTS_PATH") or None,
         keystore_old_keys=_old_keys(env),
         base_url=env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
@@ -122,6 +132,8 @@ def load_settings(
         send_connections=_number(env, "PORTAL_SEND_CONNECTIONS", "4", int, 1, 32),
         trusted_proxies=_number(env, "PORTAL_TRUSTED_PROXIES", "0", int, 0, 5),
         instance_path=instance,
+        metrics_allow=_networks(env, "PORTAL_METRICS_ALLOW", "127.0.0.1,::1"),
+        allocation_key=_allocation_key(env, mode, instance),
         **keys,
     )
 
@@ -167,6 +179,16 @@ def _sms_settings(env: Mapping[str, str], mode: str) -> SmsSettings | None:
     return SmsSettings(url=url, token=token, sender=sender or "Study", receipt_key=receipt_key)
 
 
+def _networks(env: Mapping[str, str], variable: str, default: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated addresses or networks (`127.0.0.1,10.0.0.0/24`); empty allows nobody."""
+    raw = env.get(variable, default)
+    try:
+        return tuple(ipaddress.ip_network(part.strip()) for part in raw.split(",") if part.strip())
+    except ValueError as error:
+        raise ConfigError(f"{variable} must be addresses or networks like 10.0.0.5,10.1.0.0/24: {error}") \
+            from None
+
+
 def _number(env: Mapping[str, str], variable: str, default: str, kind: type[float], low: float,
             high: float) -> Any:
     raw = env.get(variable, default)
@@ -204,6 +226,21 @@ def _read_secrets(env: Mapping[str, str], mode: str, instance: Path) -> dict[str
         name: _decode(var, env[var]) if env.get(var) else stored[name]
         for name, (var, _why) in SECRETS.items()
     }
+
+
+def _allocation_key(env: Mapping[str, str], mode: str, instance: Path) -> bytes | None:
+    """Optional: a study whose arms come from its own randomisation service needs none. Development
+    makes one beside the other secrets (a file of its own, so older secrets files keep working)."""
+    if env.get(ALLOCATION_KEY):
+        return _production_secret(env, ALLOCATION_KEY, "the sealed allocation sequence")
+    if mode == "production":
+        return None
+    path = instance / "allocation.key"
+    instance.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fresh = base64.b64encode(secrets.token_bytes(32)).decode()
+        _write_private(instance, fresh, lambda written: _link_if_absent(written, path))
+    return base64.b64decode(path.read_text().strip())
 
 
 def _production_secret(env: Mapping[str, str], variable: str, purpose: str) -> bytes:

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 from werkzeug.utils import import_string
 
-from portal.config import PROJECT_ROOT, ConfigError, Settings
+from portal.config import DATA_ROOT, ConfigError, Settings
 from portal.db import make_engine
 
 STORES = {"main": "versions", "keystore": "keystore_versions"}
@@ -18,9 +18,9 @@ STORES = {"main": "versions", "keystore": "keystore_versions"}
 
 def alembic_config(url: str, store: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.set_main_option("script_location", str(DATA_ROOT / "migrations"))
     config.set_main_option("path_separator", "os")
-    config.set_main_option("version_locations", str(PROJECT_ROOT / "migrations" / STORES[store]))
+    config.set_main_option("version_locations", str(DATA_ROOT / "migrations" / STORES[store]))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     config.cmd_opts = None
     config.attributes["store"] = store

@@ -7,21 +7,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.utils import import_string
 
 from portal.config import ConfigError, Settings, load_settings
 from portal.db import db
 from portal.protocol.loader import ProtocolError, check_instruments, load_protocol
-from portal.security import (
-    FormTokens,
-    RenewingSessionInterface,
-    configure_csrf,
-    configure_headers,
-    configure_input_checks,
-    configure_proxies,
-)
+from portal.security import configure_csrf, configure_headers, configure_input_checks, configure_proxies
 
-csrf = FormTokens()
+csrf = CSRFProtect()
 
 # Features are plugged in by dotted name and loaded only when an app is built,
 # so importing any part of the portal package never drags in the keystore:
@@ -32,12 +26,16 @@ BLUEPRINTS = (
     "portal.respond.views:respond",
     "portal.staff.views:staff",
     "portal.exports.views:analysis",
+    "portal.exports.api:api",
     "portal.messaging.receipts:messaging",
 )
 COMMANDS = (
     "portal.cli:db_cli",
     "portal.measures.cli:instruments_cli",
     "portal.staff.cli:enrol_command",
+    "portal.staff.call_cli:calls_command",
+    "portal.staff.cli_outreach:attempt_command",
+    "portal.staff.cli_outreach:resend_command",
     "portal.staff.cli_admin:users_cli",
     "portal.staff.cli_admin:allocation_cli",
     "portal.staff.cli_admin:schedule_cli",
@@ -48,6 +46,7 @@ COMMANDS = (
     "portal.backup_cli:restore_command",
     "portal.exports.cli:export_command",
     "portal.exports.cli:blinding_cli",
+    "portal.exports.cli_tokens:tokens_cli",
     "portal.messaging.cli:dispatch_command",
     "portal.messaging.cli:worker_command",
 )
@@ -87,17 +86,24 @@ def configure_study(app: Flask, settings: Settings) -> None:
     app.extensions["portal.protocol"] = protocol
 
 
+def configure_metrics(app: Flask) -> None:
+    from portal.metrics import configure_metrics as configure
+
+    configure(app)  # before the other request hooks: its timer runs first
+
+
 def configure_security(app: Flask, settings: Settings) -> None:
     configure_input_checks(app)
-    app.session_interface = RenewingSessionInterface()
     configure_csrf(app, csrf)
     configure_headers(app)
     configure_proxies(app, settings.trusted_proxies)
 
 
 def configure_i18n(app: Flask) -> None:
+    from portal.catalogues import check_catalogues
     from portal.i18n import configure_i18n as configure
 
+    check_catalogues(app.config["SETTINGS"])
     configure(app)
 
 

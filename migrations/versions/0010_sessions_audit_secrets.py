@@ -2,7 +2,7 @@
 epochs, sealed TOTP secrets, hashed sign-in e-mails, SMS receipts seen
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-06
 
 The audit entries' hashes become keyed (PORTAL_AUDIT_KEY); a migration has no keys, so
@@ -15,7 +15,7 @@ import portal.db
 
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,9 @@
-"""The contact log, summed per invitation, read by table name.
+"""The contact log and staff contact attempts, summed per invitation, read by table name.
 
-The messaging package reaches the keystore, so this package never imports
-it: it reads the `contact_attempt` table with SQLAlchemy Core, and only if
-the table exists. Only counts, channels and times are read, never an address.
+The messaging and staff packages reach the keystore, so this package never imports
+them: it reads the `contact_attempt` and `staff_attempt` tables with SQLAlchemy Core,
+and only if they exist. Only counts, channels, outcomes and times are read, never an
+address and never a staff note.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from sqlalchemy import String, column, inspect, select, table
 from sqlalchemy.orm import Session
@@ -25,14 +27,38 @@ CONTACT_ATTEMPT = table(
     column("outcome", String()), column("id"),
 )
 
+STAFF_ATTEMPT = table(
+    "staff_attempt", column("invitation_id"), column("at", UTCDateTime()), column("outcome", String()),
+    column("id"),
+)
+
 AttemptReader = Callable[[Sequence[int]], Mapping[int, Attempts]]
 
 
 def attempt_reader(session: Session) -> AttemptReader | None:
     """A reader of the contact log, or None where this database has none."""
-    if not inspect(session.get_bind()).has_table("contact_attempt"):
+    tables = inspect(session.get_bind())
+    if not tables.has_table("contact_attempt"):
         return None
-    return lambda ids: read_attempts(session, ids)
+    if not tables.has_table("staff_attempt"):
+        return lambda ids: read_attempts(session, ids)
+    return lambda ids: with_staff_attempts(session, ids, read_attempts(session, ids))
+
+
+def with_staff_attempts(
+    session: Session, invitation_ids: Sequence[int], logged: dict[int, Attempts]
+) -> dict[int, Attempts]:
+    """Add each invitation's staff attempts: how many, and the latest outcome."""
+    log = STAFF_ATTEMPT.c
+    rows = session.execute(select(log.invitation_id, log.outcome).where(log.invitation_id.in_(invitation_ids))
+                           .order_by(log.invitation_id, log.at, log.id))
+    grouped: dict[int, list[str]] = defaultdict(list)
+    for invitation_id, outcome in rows:
+        grouped[invitation_id].append(outcome)
+    for key, outcomes in grouped.items():
+        summed = logged.get(key, Attempts())
+        logged[key] = replace(summed, by_staff=len(outcomes), last_staff_outcome=outcomes[-1])
+    return logged
 
 
 def read_attempts(session: Session, invitation_ids: Sequence[int]) -> dict[int, Attempts]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
 
 from portal import registry
 from portal.cli import current_time, now_option
@@ -14,6 +15,8 @@ from portal.db import db
 from portal.exports.blinding import reveal
 from portal.exports.service import run_export
 from portal.exports.spec import FORMATS, LAYOUTS, ExportError, ExportRequest
+from portal.exports.unblinding import record_unblinding
+from portal.staff.models import StaffUser
 
 
 def _list(value: str) -> tuple[str, ...]:
@@ -27,7 +30,9 @@ def _list(value: str) -> tuple[str, ...]:
                    "retention: per invitation, with the contact log.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for the data file, codebook.html, codebook.json and manifest.json.")
-@click.option("--blind", is_flag=True, help="Show the arm as A/B (the study's fixed letters).")
+@click.option("--blind/--unblinded", default=True, show_default=True,
+              help="Show the arm as the study's fixed letters (A/B), or as the true arms: in a blinded "
+                   "study only after an admin recorded an unblinding (blinding unblind).")
 @click.option("--waves", default="", help="Waves to include, e.g. T0,T1 (default: all).")
 @click.option("--instruments", default="", help="Instruments, e.g. who5,phq9 (default: all asked).")
 @click.option("--bom", is_flag=True, help="CSV: start with a UTF-8 byte order mark, for Excel.")
@@ -70,3 +75,24 @@ def show_command(confirm: bool, now: dt.datetime | None) -> None:
     db.session.commit()
     for arm, letter in sorted(mapping.items(), key=lambda pair: pair[1]):
         click.echo(f"{letter} = {arm}")
+
+
+@blinding_cli.command("unblind")
+@click.option("--admin", "admin_email", required=True, help="The sign-in e-mail of the admin who decided.")
+@click.option("--reason", required=True, help="Why arms may be exported now (e.g. the database is locked).")
+@now_option
+@with_appcontext
+def unblind_command(admin_email: str, reason: str, now: dt.datetime | None) -> None:
+    """Record the decision that true arms may be exported (who, why, when); audited, named in manifests."""
+    admin = db.session.scalars(select(StaffUser).filter_by(email=admin_email.strip().lower())).first()
+    if admin is None or admin.role != "admin" or not admin.active:
+        raise click.UsageError("--admin must name an active admin account")
+    try:
+        entry = record_unblinding(db.session, registry.protocol(), reason=reason, admin=admin.actor,
+                                  now=current_time(now))
+    except ExportError as problem:
+        db.session.rollback()
+        raise click.UsageError(str(problem)) from None
+    db.session.commit()
+    click.echo(f"unblinding {entry.id} recorded by {entry.recorded_by}; exports may now show true arms "
+               "to unblinded accounts that ask")

@@ -27,7 +27,18 @@ NOTES = (
     "Every score is recomputed from the stored answers by the portal's scoring engine. A stored answer "
     "that is not one of the item's codes counts as not answered (-9), as it does in scoring.",
     "Free-text items are never exported: they could name people or services.",
-    "Times are UTC; days_from_baseline counts calendar days in the study's time zone.",
+    "Times are UTC; days_from_baseline and days_open_to_submit count calendar days in the study's time "
+    "zone (from the baseline date, and from the day the wave's window opened, to the day of submission).",
+    "baseline_month is the enrolment month only (YYYY-MM): with the site, an exact date could single out a "
+    "family. child_age_months is the child's age in whole months at the wave's due date (at baseline in "
+    "the family file), counted from the first of the birth month, the only part of it the portal keeps.",
+    "Each banded scale has a <scale>_band column: 1, 2, ... are its bands in the order the codebook lists "
+    "them, 0 a valid score in none of them (e.g. below a single cut-off); -9 where the score is missing. "
+    "Each flag has a <instrument>_flag_<id> column: 1 raised, 0 not raised, the missing code of the item "
+    "or score it is read from where that is missing.",
+    "The family file (<study>_families) has one row per family: site, arm, baseline month, the child's age "
+    "at baseline, and for each respondent their pseudonym, role and whether they completed each wave "
+    "(-8 where the family has no such respondent or the wave was not planned).",
     "In the long layout a row is one instrument the schedule asked at that wave, answered or not; "
     "cells of the other instruments' variables are empty.",
     "Stata keeps variable labels to 80 characters; longer labels end in an ellipsis there. Where a "
@@ -38,20 +49,28 @@ BLIND_NOTE = ("The arm is blinded: it shows letters (A, B) drawn once at random 
               "The mapping is kept by the data manager; unblinding is recorded in the audit trail.")
 
 
-def build(frame: Frame, dataset: Dataset, request: ExportRequest, study: str) -> dict[str, Any]:
+def build(
+    frame: Frame, dataset: Dataset, request: ExportRequest, study: str, *, families: Dataset | None = None
+) -> dict[str, Any]:
     return {
         "study": study, "request": request.describe(), "rows": dataset.row_count,
         "notes": list(NOTES) + ([BLIND_NOTE] if request.blind else []),
         "missing_codes": {str(code): text for code, text in MISSING_LABELS.items()},
         "stata_missing": {str(code): f".{letter}" for code, letter in STATA_MISSING.items()},
         "instruments": [describe_instrument(i, frame.language) for i in frame.instruments],
-        "variables": [
-            {"name": v.name, "label": v.label, "type": v.kind, "measure": v.measure,
-             "values": {str(code): text for code, text in v.values.items()},
-             "missing_codes": v.missing, "instrument": v.instrument, "scale": v.scale}
-            for v in dataset.variables
-        ],
+        "variables": describe_variables(dataset),
+        "family_file": {"rows": families.row_count, "variables": describe_variables(families)}
+        if families is not None else None,
     }
+
+
+def describe_variables(dataset: Dataset) -> list[dict[str, Any]]:
+    return [
+        {"name": v.name, "label": v.label, "type": v.kind, "measure": v.measure,
+         "values": {str(code): text for code, text in v.values.items()},
+         "missing_codes": v.missing, "instrument": v.instrument, "scale": v.scale}
+        for v in dataset.variables
+    ]
 
 
 def describe_instrument(instrument: Instrument, language: str) -> dict[str, Any]:

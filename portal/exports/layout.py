@@ -12,14 +12,17 @@ from typing import Any
 from portal.exports.source import Answered, Person, Visit
 from portal.exports.spec import NO_RESPONSE, NOT_ANSWERED, NOT_SHOWN, Dataset, ExportError
 from portal.exports.variables import (
+    OUTSIDE_BANDS,
     Frame,
+    band_name,
     exported_items,
+    flag_name,
     item_name,
     long_variables,
     scale_name,
     wide_variables,
 )
-from portal.measures import Instrument, Item, score
+from portal.measures import Flag, Instrument, Item, age_in_months, score
 from portal.measures.scoring import code_table
 
 MISSING_CODES = frozenset({NOT_ANSWERED, NOT_SHOWN, NO_RESPONSE})
@@ -35,7 +38,7 @@ def wide(frame: Frame, people: Iterable[Person]) -> Dataset:
             row.update(visit_cells(frame, person, visit, f"{wave}_", visit.responses if visit else ()))
             for instrument in frame.instruments:
                 row.update(instrument_cells(instrument, visit, f"{wave}_"))
-                row[f"{wave}_{instrument.id}_version"] = version_of(instrument, visit)
+                row.update(answered_cells(instrument, visit, f"{wave}_"))
         dataset.append(row)
     return dataset.finish()
 
@@ -63,21 +66,33 @@ def identity(person: Person) -> dict[str, Any]:
     return {
         "family_id": person.family, "respondent_id": person.respondent,
         "respondent_role": person.role, "site": person.site, "arm": person.arm,
+        "baseline_month": person.baseline.strftime("%Y-%m"),
     }
+
+
+def child_age(person: Person, visit: Visit | None) -> int:
+    """Whole months at the wave's due date (a fact of the schedule, answered or not)."""
+    if visit is None or person.child_birth_month is None:
+        return NOT_SHOWN
+    return age_in_months(person.child_birth_month, visit.due_date)
 
 
 def visit_cells(
     frame: Frame, person: Person, visit: Visit | None, prefix: str, responses: Iterable[Answered]
 ) -> dict[str, Any]:
     """When, how and in which language; days counted between local dates in the study's zone."""
+    age = child_age(person, visit)
     if visit is None or visit.completed_at is None:
         code = NOT_SHOWN if visit is None else NO_RESPONSE
-        return {f"{prefix}completed_at": None, f"{prefix}days_from_baseline": code, f"{prefix}mode": "",
+        return {f"{prefix}completed_at": None, f"{prefix}days_from_baseline": code,
+                f"{prefix}days_open_to_submit": code, f"{prefix}child_age_months": age, f"{prefix}mode": "",
                 f"{prefix}language": "", f"{prefix}in_window": code}
     local_day = visit.completed_at.astimezone(frame.zone).date()
     return {
         f"{prefix}completed_at": visit.completed_at,
         f"{prefix}days_from_baseline": (local_day - person.baseline).days,
+        f"{prefix}days_open_to_submit": (local_day - visit.opens_at.astimezone(frame.zone).date()).days,
+        f"{prefix}child_age_months": age,
         f"{prefix}mode": _joined(r.mode for r in responses),
         f"{prefix}language": _joined(r.language for r in responses),
         f"{prefix}in_window": int(visit.in_window),
@@ -98,7 +113,23 @@ def instrument_cells(instrument: Instrument, visit: Visit | None, prefix: str) -
     result = score(instrument, answers)
     for name, scale_id in plan.scales:
         cells[prefix + name] = _score_value(instrument, scale_id, result.scores[scale_id])
+    for name, scale_id, codes in plan.bands:
+        banded = codes.get(result.bands[scale_id] or "", OUTSIDE_BANDS)
+        cells[prefix + name] = NOT_ANSWERED if result.scores[scale_id] is None else banded
+    for name, flag_id, source in plan.flags:
+        basis = cells[prefix + source]
+        cells[prefix + name] = basis if basis in MISSING_CODES else int(result.flags[flag_id])
     return cells
+
+
+def answered_cells(instrument: Instrument, visit: Visit | None, prefix: str) -> dict[str, str]:
+    """Version, mode and language of this instrument's response, or "" where there is none."""
+    response = visit.response(instrument.id) if visit is not None and visit.completed_at else None
+    name = f"{prefix}{instrument.id}"
+    if response is None:
+        return {f"{name}_version": "", f"{name}_mode": "", f"{name}_language": ""}
+    return {f"{name}_version": response.version, f"{name}_mode": response.mode,
+            f"{name}_language": response.language}
 
 
 def version_of(instrument: Instrument, visit: Visit | None) -> str:
@@ -114,7 +145,18 @@ class _Plan:
         items = exported_items(instrument)
         self.items = [(item_name(instrument, i), i, code_table(i, keyed=False)) for i in items]
         self.scales = [(scale_name(instrument, s), s.id) for s in instrument.scales]
-        self.names = [name for name, _, _ in self.items] + [name for name, _ in self.scales]
+        self.bands = [(band_name(instrument, s), s.id, {b.label: n for n, b in enumerate(s.bands, start=1)})
+                      for s in instrument.scales if s.bands]
+        self.flags = [(flag_name(instrument, f), f.id, _flag_basis(instrument, f)) for f in instrument.flags]
+        self.names = ([name for name, _, _ in self.items] + [name for name, _ in self.scales]
+                      + [name for name, _, _ in self.bands] + [name for name, _, _ in self.flags])
+
+
+def _flag_basis(instrument: Instrument, flag: Flag) -> str:
+    """The column a flag is read from: when that cell is missing, so is the flag."""
+    if flag.item is not None:
+        return item_name(instrument, instrument.item(flag.item))
+    return scale_name(instrument, instrument.scale(flag.scale or ""))
 
 
 _PLANS: dict[int, tuple[Instrument, _Plan]] = {}

@@ -43,9 +43,10 @@ def versions_in_data(dataset: Dataset) -> dict[str, list[str]]:
 
 def build(
     *, study: str, request: ExportRequest, frame: Frame, dataset: Dataset, files: Sequence[Path],
-    actor: str, now: dt.datetime,
+    actor: str, now: dt.datetime, blinding: dict[str, Any],
 ) -> dict[str, Any]:
     return {
+        "blinding": blinding,
         "study": study,
         "request": request.describe(),
         "created_at": now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),

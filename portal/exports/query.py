@@ -15,7 +15,16 @@ from sqlalchemy.orm import Session
 
 from portal.exports.source import Answered, Attempts, Person, Visit
 from portal.exports.spec import ExportError
-from portal.families.models import Arm, Family, FamilyStatus, Invitation, Respondent, Response, Site
+from portal.families.models import (
+    Arm,
+    Child,
+    Family,
+    FamilyStatus,
+    Invitation,
+    Respondent,
+    Response,
+    Site,
+)
 
 CHUNK = 500
 
@@ -31,8 +40,9 @@ def load_people(
     """
     heads = session.execute(
         select(Respondent.id, Respondent.pseudonym, Respondent.role, Family.pseudonym.label("family"),
-               Site.code.label("site"), Arm.code.label("arm"), Family.baseline_date)
+               Site.code.label("site"), Arm.code.label("arm"), Family.baseline_date, Child.birth_month)
         .join(Family, Respondent.family_id == Family.id)
+        .outerjoin(Child, Child.family_id == Family.id)
         .join(Site, Family.site_id == Site.id)
         .outerjoin(Arm, Family.arm_id == Arm.id)
         .where(Family.status != FamilyStatus.erased)
@@ -45,7 +55,7 @@ def load_people(
             yield Person(
                 family=head.family, respondent=head.pseudonym, role=head.role, site=head.site,
                 arm=_arm(head.arm, arm_labels), baseline=head.baseline_date,
-                visits=tuple(visits.get(head.id, ())),
+                visits=tuple(visits.get(head.id, ())), child_birth_month=head.birth_month,
             )
 
 

@@ -21,6 +21,10 @@ ATTEMPT_VARIABLES = [
              measure="scale"),
     Variable("channels", "Channels tried (sms, email; + when both)", "string"),
     Variable("first_attempt_at", "First message attempt (UTC)", "datetime"),
+    Variable("staff_attempts", "Contact attempts staff recorded for this invitation (phone, SMS or e-mail by "
+             "hand, home visit, letter)", "integer", measure="scale"),
+    Variable("staff_outcome", "Outcome of the latest staff attempt (will_answer, declines, no_answer, "
+             "message_left, wrong_contact)", "string"),
 ]
 
 
@@ -35,6 +39,10 @@ def retention_variables(with_attempts: bool) -> list[Variable]:
         Variable("withdrawn_at", "Withdrawn (UTC)", "datetime"),
         Variable("state", "State at the time of the export (scheduled, open, started, completed, expired, "
                           "withdrawn)", "string"),
+        Variable("child_age_months", "Child's age in whole months at the due date", "integer", missing=True,
+                 measure="scale"),
+        Variable("days_open_to_submit", "Days from the window opening to submission", "integer", missing=True,
+                 measure="scale"),
         Variable("days_from_baseline", "Days from baseline to completion", "integer", missing=True,
                  measure="scale"),
         Variable("in_window", "Completed inside the wave's window", "integer", values=IN_WINDOW_LABELS,
@@ -61,10 +69,13 @@ def _row(frame: Frame, person: Person, visit: Visit, now: dt.datetime, with_atte
         closes_at=visit.closes_at, started_at=visit.started_at, completed_at=visit.completed_at,
         withdrawn_at=visit.withdrawn_at, state=str(invitation_state(visit, now)),
         days_from_baseline=timing["days_from_baseline"], in_window=timing["in_window"],
+        child_age_months=timing["child_age_months"], days_open_to_submit=timing["days_open_to_submit"],
     )
     if with_attempts:
         attempts = visit.attempts
         row.update(attempts=attempts.count if attempts else 0,
                    channels="+".join(attempts.channels) if attempts else "",
-                   first_attempt_at=attempts.first_at if attempts else None)
+                   first_attempt_at=attempts.first_at if attempts else None,
+                   staff_attempts=attempts.by_staff if attempts else 0,
+                   staff_outcome=attempts.last_staff_outcome if attempts else "")
     return row

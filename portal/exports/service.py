@@ -24,11 +24,14 @@ from portal.audit_anchors import note_head
 from portal.exports import codebook, manifest, writers
 from portal.exports.attempts import attempt_reader
 from portal.exports.blinding import arm_labels
+from portal.exports.family_file import FAMILY_FILE, FamilyCollector
 from portal.exports.layout import long, wide
+from portal.exports.packs import packs_in_data
 from portal.exports.query import load_people
 from portal.exports.retention import retention
 from portal.exports.source import Person
 from portal.exports.spec import FORMATS, LAYOUTS, Dataset, ExportError, ExportRequest
+from portal.exports.unblinding import blinding_for
 from portal.exports.variables import Frame
 from portal.measures import Instrument
 from portal.protocol.model import Protocol
@@ -80,18 +83,26 @@ def run_export(
 ) -> dict[str, Any]:
     """Write data file, codebook.html, codebook.json and manifest.json into `out_dir`; return the manifest."""
     frame = make_frame(request, protocol, catalogue)
-    labels = arm_labels(session, protocol, now) if request.blind else None
+    blinding = blinding_for(session, protocol, asked_blind=request.blind)
+    labels = arm_labels(session, protocol, now) if blinding.blind else None
     reader = attempt_reader(session) if request.layout == "retention" else None
-    people = load_people(session, arm_labels=labels, attempts=reader)
+    collector = FamilyCollector()
+    people = collector.watch(load_people(session, arm_labels=labels, attempts=reader))
     dataset = lay_out(frame, request.layout, people, now, with_attempts=reader is not None)
+    families = collector.dataset(frame)
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir))
     try:
         data = staging / f"{protocol.id}_{request.layout}.{request.format}"
         writers.write(dataset, data, request.format, bom=request.bom)
-        files = [data, *codebook.write(codebook.build(frame, dataset, request, protocol.id), staging)]
-        summary = manifest.build(study=protocol.id, request=request, frame=frame, dataset=dataset,
-                                 files=files, actor=actor, now=now)
+        family_data = staging / f"{protocol.id}_{FAMILY_FILE}.{request.format}"
+        writers.write(families, family_data, request.format, bom=request.bom)
+        packs = {"translation_packs": packs_in_data(session, frame, catalogue)}
+        book = {**codebook.build(frame, dataset, request, protocol.id, families=families), **packs}
+        files = [data, family_data, *codebook.write(book, staging)]
+        summary = {**manifest.build(study=protocol.id, request=request, frame=frame, dataset=dataset,
+                                    files=files, actor=actor, now=now, blinding=blinding.describe()), **packs,
+                   "family_rows": families.row_count}
         # the audit trail's head, noted outside the database (here and in the anchors log)
         summary["audit_head"] = note_head(session, now=now, where=f"export {request.layout}").as_dict()
         (staging / manifest.MANIFEST).write_text(manifest.json_text(summary), encoding="utf-8")
@@ -100,7 +111,8 @@ def run_export(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     record(session, now=now, actor=actor, action="export", subject=protocol.id, request=request.describe(),
-           rows=summary["rows"], files={name: f["sha256"] for name, f in summary["files"].items()})
+           rows=summary["rows"], files={name: f["sha256"] for name, f in summary["files"].items()},
+           unblinding=blinding.unblinding.id if blinding.unblinding and not blinding.blind else None)
     return summary
 
 

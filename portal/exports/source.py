@@ -29,6 +29,8 @@ class Attempts:
     count: int = 0
     channels: tuple[str, ...] = ()
     first_at: dt.datetime | None = None
+    by_staff: int = 0  # contact attempts staff recorded (calls, visits, letters, messages by hand)
+    last_staff_outcome: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ class Person:
     arm: str  # "" while not allocated
     baseline: dt.date
     visits: tuple[Visit, ...]
+    child_birth_month: dt.date | None = None  # the 1st of the month: no birth day is kept
 
     def visit(self, wave: str) -> Visit | None:
         return next((v for v in self.visits if v.wave == wave), None)

@@ -3,7 +3,8 @@
 Sign-in belongs to the staff workspace: its `signed_in_user` (idle expiry,
 second factor, deactivated accounts) decides who is signed in; this page
 only adds which roles may download. Analysts marked blinded always get
-blinded files, whatever the form says.
+blinded files, whatever the form says; so does everyone in a blinded study
+until an admin has recorded an unblinding.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from portal import registry
 from portal.db import db
 from portal.exports.service import asked_instruments, run_export, zipped
 from portal.exports.spec import FORMATS, LAYOUTS, ExportError, ExportRequest
+from portal.exports.unblinding import may_choose_arms
 from portal.staff.access import signed_in_user
 from portal.staff.models import StaffUser
 
@@ -59,7 +61,12 @@ def _page(error: str | None = None, status: int = 200) -> tuple[str, int]:
     return render_template(
         "analysis/index.html", public_name=f"Analysis: {protocol.id}", user=g.analyst, formats=FORMATS,
         layouts=LAYOUTS, waves=waves, instruments=asked_instruments(protocol, waves), error=error,
+        arms_shown=_may_choose_arms(g.analyst), study_blinded=protocol.blinded,
     ), status
+
+
+def _may_choose_arms(user: StaffUser) -> bool:
+    return may_choose_arms(db.session, registry.protocol(), account_blinded=user.blinded)
 
 
 @analysis.get("/")
@@ -73,7 +80,7 @@ def _request_from_form(user: StaffUser) -> ExportRequest:
     return ExportRequest(
         format=form.get("format", ""), layout=form.get("layout", "wide"),  # type: ignore[arg-type]
         waves=tuple(form.getlist("waves")), instruments=tuple(form.getlist("instruments")),
-        blind=user.blinded or form.get("blind") == "1", bom=form.get("bom") == "1",
+        blind=not _may_choose_arms(user) or form.get("blind") == "1", bom=form.get("bom") == "1",
     )
 
 

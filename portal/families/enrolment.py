@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.families.consent import Consent
 from portal.families.models import Arm, Child, Family, Invitation, Respondent, Site, Study
 from portal.families.pseudonyms import new_pseudonym
 from portal.protocol.model import Protocol
@@ -31,6 +32,7 @@ class EnrolmentError(ValueError):
 class NewRespondent:
     role: str
     language: str
+    consent: Consent | None = None  # None: the family's consent version, signed on the baseline day
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +83,12 @@ def enrol_family(
         family.allocated_at, family.allocation_method = now, "recorded"
     session.add(family)
     for person in new.respondents:
+        consent = person.consent or Consent(new.consent_version, new.baseline)
         respondent = Respondent(
             pseudonym=_unique_pseudonym(session, protocol.pseudonym_prefix),
-            role=person.role, language=person.language,
+            role=person.role, language=person.language, consent_version=consent.version,
+            consent_date=consent.date, consent_questionnaires=consent.questionnaires,
+            consent_sms=consent.sms, consent_email=consent.email,
         )
         family.respondents.append(respondent)
         schedule_waves(session, protocol, respondent, family, applies=applies, link_key=link_key)

@@ -9,7 +9,7 @@ import datetime as dt
 import enum
 from typing import Any, Protocol
 
-from sqlalchemy import CheckConstraint, ColumnElement, Date, ForeignKey, String, UniqueConstraint, and_
+from sqlalchemy import CheckConstraint, ColumnElement, Date, ForeignKey, String, UniqueConstraint, and_, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base
@@ -77,16 +77,35 @@ class Respondent(Base):
     __tablename__ = "respondent"
     __table_args__ = (
         CheckConstraint("role IN ('mother', 'father', 'carer')", name="role_known"),
+        CheckConstraint("erased_at IS NULL OR contact_stopped_at IS NOT NULL", name="erased_means_stopped"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(16), unique=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
     role: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(8))
+    # this parent's own consent: the form's version, the day it was signed, and what it covers
+    consent_version: Mapped[str] = mapped_column(String(32), server_default="")
+    consent_date: Mapped[dt.date | None] = mapped_column(Date)
+    consent_questionnaires: Mapped[bool] = mapped_column(default=True, server_default=true())
+    consent_sms: Mapped[bool] = mapped_column(default=True, server_default=true())
+    consent_email: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # withdrawal of one parent: contact stopped (undone by clearing it) or answers erased (for good)
+    contact_stopped_at: Mapped[dt.datetime | None]
+    erased_at: Mapped[dt.datetime | None]
     family: Mapped[Family] = relationship(back_populates="respondents")
     invitations: Mapped[list[Invitation]] = relationship(
         back_populates="respondent", order_by="Invitation.opens_at"
     )
+
+    @property
+    def may_be_contacted(self) -> bool:
+        """Messages go to this parent only while both the family and the parent are in."""
+        return self.family.status == FamilyStatus.active and self.contact_stopped_at is None
+
+    def consents_to(self, channel: str) -> bool:
+        """`sms` or `email`: a parent who consented to e-mail only is never texted."""
+        return {"sms": self.consent_sms, "email": self.consent_email}.get(channel, False)
 
 
 class Child(Base):
@@ -119,6 +138,8 @@ class Invitation(Base):
     started_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
     withdrawn_at: Mapped[dt.datetime | None]
+    # the parent told staff they will not answer this wave: no more reminders (the link still works)
+    declined_at: Mapped[dt.datetime | None]
     respondent: Mapped[Respondent] = relationship(back_populates="invitations")
     responses: Mapped[list[Response]] = relationship(
         back_populates="invitation", order_by="Response.id"
@@ -228,6 +249,9 @@ class Response(Base):
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     # +1 on every save of a draft: a save that read an older draft merges again instead of overwriting
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The translation pack the items were shown in (none: the instrument's own text), kept at submit
+    pack_version: Mapped[str | None] = mapped_column(String(32))
+    pack_hash: Mapped[str | None] = mapped_column(String(16))
     invitation: Mapped[Invitation] = relationship(back_populates="responses")
 
 
@@ -238,8 +262,10 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     family_id: Mapped[int] = mapped_column(ForeignKey("family.id"), index=True)
     respondent_id: Mapped[int | None] = mapped_column(ForeignKey("respondent.id"))
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"))  # names the wave
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime]
     resolved_at: Mapped[dt.datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    resolution_note: Mapped[str] = mapped_column(String(300), default="", server_default="")

@@ -16,15 +16,19 @@ from flask.cli import AppGroup
 
 from .answers import parse_values
 from .errors import InstrumentError
-from .loader import Catalogue, definition_files, load_catalogue, load_instrument
+from .loader import Catalogue, definition_files, load_catalogue, load_instrument, pack_files
 from .model import Instrument
 from .redcap import RedcapError, export_dictionary
 from .redcap_import import import_dictionary
 from .scoring import score
+from .translation_cli import import_command, recorded, template_command
 
 instruments_cli = AppGroup(
-    "instruments", help="Instrument definitions: list, check, score, REDCap import/export."
+    "instruments",
+    help="Instrument definitions: list, check, score, REDCap import/export, translation packs.",
 )
+instruments_cli.add_command(template_command)
+instruments_cli.add_command(import_command)
 
 
 def _dirs() -> list[Path]:
@@ -53,14 +57,28 @@ def _age_text(instrument: Instrument) -> str:
     return f"{'' if low is None else low}-{'' if high is None else high} years"
 
 
+def _origins(catalogue: Catalogue, instrument: Instrument) -> str:
+    """Where each language's text comes from: the definition itself, or a pack (file, version, source)."""
+    parts = []
+    for lang in instrument.languages:
+        pack = catalogue.pack(instrument.id, lang)
+        if pack is None:
+            parts.append(f"{lang}: {catalogue.paths[instrument.id].name}")
+        else:
+            parts.append(f"{lang}: pack {pack.file} version {pack.version} ({pack.describe_source()}; "
+                         f"checked by {pack.checked_by} on {pack.checked_on})")
+    return "; ".join(parts)
+
+
 @instruments_cli.command("list")
 def list_command() -> None:
-    """List every instrument: id, version, languages, child ages, licence."""
-    for instrument in _catalogue().values():
+    """List every instrument: id, version, languages, child ages, licence, where each language comes from."""
+    catalogue = _catalogue()
+    for instrument in catalogue.values():
         permission = " [permission required]" if instrument.requires_permission else ""
         click.echo(
             f"{instrument.id}\t{instrument.version}\t{','.join(instrument.languages)}\t"
-            f"{_age_text(instrument)}\t{instrument.licence}{permission}"
+            f"{_age_text(instrument)}\t{instrument.licence}{permission}\t{_origins(catalogue, instrument)}"
         )
 
 
@@ -75,14 +93,28 @@ def check_command() -> None:
         except InstrumentError as error:
             problems.extend(error.lines())
     try:
-        load_catalogue(_dirs())
+        problems.extend(_frozen_pack_problems(load_catalogue(_dirs())))
     except InstrumentError as error:
         problems.extend(line for line in error.lines() if line not in problems)
     for line in problems:
         click.echo(line, err=True)
     if problems:
         raise click.exceptions.Exit(1)
-    click.echo(f"{len(files)} instrument files OK")
+    packs = len(pack_files([d for d in _dirs() if d.is_dir()]))
+    packs_ok = f", {packs} translation pack{'s' * (packs != 1)} OK" if packs else ""
+    click.echo(f"{len(files)} instrument files OK{packs_ok}")
+
+
+def _frozen_pack_problems(catalogue: Catalogue) -> list[str]:
+    """A pack whose text changed after answers were kept with its version (where there is a database)."""
+    problems = []
+    for pack in catalogue.packs.values():
+        for version, kept_hash, count in recorded(pack):
+            if version == pack.version and kept_hash != pack.hash:
+                problems.append(f"{pack.file}:1: {count} answers were kept with version {version} of this "
+                                f"pack and other text (pack hash {kept_hash}, now {pack.hash}): put the text "
+                                "back or give the pack a new version")
+    return problems
 
 
 @instruments_cli.command("score")

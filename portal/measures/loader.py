@@ -8,9 +8,13 @@ from pathlib import Path
 
 import yaml
 
+from portal.config import DATA_ROOT
+
 from .checks import check_instrument
 from .errors import InstrumentError, Problem, display_path
 from .model import Instrument
+from .pack_files import is_pack_file, pack_problems, read_pack
+from .packs import Pack, apply_pack
 from .reader import Reader
 from .schema import build_instrument
 from .yamlnodes import LineDict, error_line, error_text, parse
@@ -48,9 +52,18 @@ def parse_instrument(text: str, file_label: str) -> Instrument:
 class Catalogue(Mapping[str, Instrument]):
     """Instruments by id, remembering the file each came from."""
 
-    def __init__(self, instruments: Mapping[str, Instrument], paths: Mapping[str, Path]) -> None:
+    def __init__(self, instruments: Mapping[str, Instrument], paths: Mapping[str, Path],
+                 packs: Mapping[tuple[str, str], Pack] | None = None,
+                 own: Mapping[str, Instrument] | None = None) -> None:
         self._instruments = dict(instruments)
+        # each instrument as its own file defines it, before any pack added a language
+        self.own: dict[str, Instrument] = dict(own if own is not None else instruments)
         self.paths: dict[str, Path] = dict(paths)
+        self.packs: dict[tuple[str, str], Pack] = dict(packs or {})  # (instrument, language) -> pack
+
+    def pack(self, instrument_id: str, language: str) -> Pack | None:
+        """The pack an instrument's text in `language` comes from; None for its own (shipped) text."""
+        return self.packs.get((instrument_id, language))
 
     def __getitem__(self, key: str) -> Instrument:
         return self._instruments[key]
@@ -65,7 +78,15 @@ class Catalogue(Mapping[str, Instrument]):
 def definition_files(dirs: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for folder in dirs:
-        files.extend(sorted(p for p in Path(folder).iterdir() if p.suffix in SUFFIXES))
+        found = Path(folder).iterdir()
+        files.extend(sorted(p for p in found if p.suffix in SUFFIXES and not is_pack_file(p)))
+    return files
+
+
+def pack_files(dirs: Sequence[Path]) -> list[Path]:
+    files: list[Path] = []
+    for folder in dirs:
+        files.extend(sorted(p for p in Path(folder).iterdir() if p.suffix in SUFFIXES and is_pack_file(p)))
     return files
 
 
@@ -91,13 +112,38 @@ def load_catalogue(dirs: Sequence[Path]) -> Catalogue:
             continue
         instruments[instrument.id] = instrument
         paths[instrument.id] = path
+    packs = _packs([d for d in dirs if Path(d).is_dir()], instruments, problems)
     if problems:
         raise InstrumentError(problems)
-    return Catalogue(instruments, paths)
+    with_packs = dict(instruments)
+    for (instrument_id, _lang), pack in packs.items():
+        with_packs[instrument_id] = apply_pack(with_packs[instrument_id], pack)
+    return Catalogue(with_packs, paths, packs, own=instruments)
+
+
+def _packs(dirs: Sequence[Path], instruments: Mapping[str, Instrument],
+           problems: list[Problem]) -> dict[tuple[str, str], Pack]:
+    """Every sound pack by (instrument, language); the problems of the others go to `problems`."""
+    packs: dict[tuple[str, str], Pack] = {}
+    for path in pack_files(dirs):
+        try:
+            pack = read_pack(path)
+        except InstrumentError as error:
+            problems.extend(error.problems)
+            continue
+        found = pack_problems(pack, instruments, path)
+        key = (pack.instrument, pack.language)
+        if key in packs:
+            first = packs[key].file
+            found.append(Problem(pack.file, 1, f"a pack for {key[0]} in {key[1]} is already in {first}"))
+        problems.extend(found)
+        if not found:
+            packs[key] = pack
+    return packs
 
 
 def shipped_instrument_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "instruments"
+    return DATA_ROOT / "instruments"
 
 
 def default_instrument_dirs(extra: str | None) -> list[Path]:

@@ -34,6 +34,9 @@ class Item:
     max: float | None = None
     max_length: int | None = None
     required: bool = True
+    # The named option list the options came from, if any: a pack translates a shared list once. Not part
+    # of what the item is (a REDCap round trip, which knows no list names, gives back the same item).
+    option_set: str = field(default="", compare=False)
 
     def codes(self) -> tuple[int, ...]:
         return tuple(option.code for option in self.options)
@@ -100,6 +103,8 @@ class Example:
     bands: Mapping[str, str | None] = field(default_factory=dict)
     flags: Mapping[str, bool] = field(default_factory=dict)
     line: int = 0
+    # where the example (or, where no published example exists, its rule) comes from: document and page
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)

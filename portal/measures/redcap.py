@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
 
 from .model import Instrument, Item
 
@@ -54,6 +58,18 @@ COLUMNS = (
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHARLIMIT = "@CHARLIMIT="
 YESNO_LABELS = {1: "Yes", 0: "No"}
+
+
+@dataclass
+class ImportResult:
+    """An imported definition, and what the dictionary could not carry into it."""
+
+    definition: dict[str, Any]
+    not_carried: list[str] = field(default_factory=list)
+
+    @property
+    def yaml_text(self) -> str:
+        return yaml.safe_dump(self.definition, sort_keys=False, allow_unicode=True, width=100)
 
 
 class RedcapError(Exception):

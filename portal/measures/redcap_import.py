@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import redcap as rc
 from .loader import load_instrument
+from .redcap import ImportResult
 from .redcap_template import merge_template
 
 READ_TYPES = {"radio", "dropdown", "yesno", "truefalse", "text", "notes", "calc"}
@@ -31,16 +29,6 @@ NOT_FROM_REDCAP = (
     "reverse keying",
     "translations",
 )
-
-
-@dataclass
-class ImportResult:
-    definition: dict[str, Any]
-    not_carried: list[str] = field(default_factory=list)
-
-    @property
-    def yaml_text(self) -> str:
-        return yaml.safe_dump(self.definition, sort_keys=False, allow_unicode=True, width=100)
 
 
 def import_dictionary(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .model import Example, Flag, Instrument, Scale
-
-if TYPE_CHECKING:
-    from .redcap_import import ImportResult
+from .redcap import ImportResult
 
 META_KEYS = ("version", "source", "licence", "permission", "respondent", "allow_missing", "notes")
 

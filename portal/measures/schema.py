@@ -63,7 +63,7 @@ SCALE_KEYS = (
     "bands",
 )
 FLAG_KEYS = ("id", "item", "scale", "compare", "value")
-EXAMPLE_KEYS = ("name", "answers", "values", "expect")
+EXAMPLE_KEYS = ("name", "source", "answers", "values", "expect")
 EXPECT_KEYS = ("scores", "answered", "bands", "flags")
 
 
@@ -144,6 +144,7 @@ def _item(entry: LineDict, reader: Reader, option_sets: dict[str, tuple[Option, 
         max=reader.value(entry, "max", float, where),
         max_length=reader.value(entry, "max_length", int, where),
         required=reader.value(entry, "required", bool, where) is not False,
+        option_set=raw_set if isinstance(raw_set := entry.get("options"), str) else "",
     )
 
 
@@ -259,6 +260,7 @@ def _example(node: LineDict, line: int, reader: Reader, items: tuple[Item, ...])
         bands=dict(reader.mapping(expect, "bands", where) or {}),
         flags=dict(reader.mapping(expect, "flags", where) or {}),
         line=line,
+        source=reader.value(node, "source", str, where) or "",
     )
 
 

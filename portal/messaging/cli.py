@@ -83,7 +83,7 @@ def worker_command(interval: float) -> None:
     click.echo("worker running; SIGTERM or Ctrl-C stops it", err=True)
     while not stop.is_set():
         try:
-            report = dispatch_due(dt.datetime.now(dt.UTC), stopping=stop.is_set)
+            report = dispatch_due(registry.now(), stopping=stop.is_set)
         except OperationalError:
             click.echo("database unreachable; trying again shortly", err=True)
             report = Report()

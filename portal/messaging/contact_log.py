@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.families.models import Alert, Family, Invitation
+from portal.families.models import Family, Invitation
 from portal.messaging.models import ContactAttempt, MessageStatus, OutboxMessage
+from portal.messaging.on_call import raise_alert
 
 DELIVERED = frozenset({"delivered", "delivrd", "ok", "success"})
 
@@ -74,7 +75,7 @@ def _bounce(session: Session, message: OutboxMessage, now: dt.datetime) -> None:
     message.status = MessageStatus.bounced
     message.last_error = "the SMS gateway reported it undelivered"
     invitation = message.invitation
-    session.add(Alert(
-        family_id=invitation.respondent.family_id, respondent_id=invitation.respondent_id, kind="bounced",
-        detail=f"{invitation.wave} {message.kind} SMS not delivered (gateway receipt)", created_at=now,
-    ))
+    raise_alert(session.connection(), family_id=invitation.respondent.family_id,
+                respondent_id=invitation.respondent_id, invitation_id=invitation.id, kind="bounced",
+                detail=f"{invitation.wave} {message.kind} SMS not delivered (gateway receipt)", now=now,
+                tell_on_call=False)

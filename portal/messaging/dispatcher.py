@@ -28,10 +28,11 @@ from sqlalchemy.orm import Session, joinedload
 from portal.config import Settings
 from portal.contacts import ContactDetails
 from portal.contacts.crypto import KeystoreError
-from portal.families.models import Alert, Invitation, Respondent
+from portal.families.models import Invitation, Respondent
 from portal.messaging import texts
 from portal.messaging.claims import claim, conclude, mark_sent
-from portal.messaging.models import ContactAttempt, MessageStatus, OutboxMessage
+from portal.messaging.models import ContactAttempt, MessageKind, MessageStatus, OutboxMessage
+from portal.messaging.on_call import raise_alert
 from portal.messaging.planning import replan
 from portal.messaging.pool import SendingPool
 from portal.messaging.rules import Cancel, Defer, Replan, decide, next_try
@@ -42,6 +43,8 @@ from portal.security import derive_access_code, derive_token
 log = logging.getLogger(__name__)
 BATCH = 200
 LOG_ATTEMPT = insert(cast(Table, ContactAttempt.__table__))
+NEEDS = {"sms": "phone number (or no SMS gateway)", "email": "e-mail address",
+         "none": "phone number or e-mail address"}
 
 
 class Lookup(Interface):
@@ -179,16 +182,30 @@ class Dispatcher:
 
     def _send(self, message: OutboxMessage, contacts: Lookup) -> InFlight | None:
         """Open the address and hand the message over; None when it failed before it could go."""
+        if message.kind == MessageKind.alert:
+            return self._send_on_call(message)
         try:
             details = contacts.get(message.invitation.respondent.pseudonym)
         except KeystoreError:
             self._failed(message, "none", "contact details do not open (is the keystore key set right?)")
             return None
-        channel, address = self._route(details)
+        channel, address = self._route(details, message.channel, message.invitation.respondent)
         if address is None:
-            self._failed(message, channel, "no phone number or e-mail address to reach this respondent")
+            self._failed(message, channel, f"no {NEEDS[channel]} to reach this respondent")
             return None
         return InFlight(message, channel, self.pool.submit(channel, self._compose(message, channel, address)))
+
+    def _send_on_call(self, message: OutboxMessage) -> InFlight | None:
+        """An alert's message goes to the study's on-call address, never to the respondent."""
+        on_call = self.protocol.on_call
+        if on_call is None:
+            self._failed(message, "email", "the study file names no on-call address (study.on_call)")
+            return None
+        rendered = texts.render_on_call(on_call.language, study=self.protocol.text(
+            self.protocol.public_name, on_call.language), sign_in=f"{self.settings.base_url}/staff/alerts")
+        outgoing = Outgoing(to=on_call.email, subject=rendered.subject, body=rendered.body,
+                            idempotency_key=message.idempotency_key, language=on_call.language)
+        return InFlight(message, "email", self.pool.submit("email", outgoing))
 
     def _record(self, sending: InFlight) -> None:
         message, channel = sending.message, sending.channel
@@ -201,12 +218,22 @@ class Dispatcher:
         else:
             self._accepted(message, channel, provider_id)
 
-    def _route(self, details: ContactDetails | None) -> tuple[str, str | None]:
-        """SMS first where there is a phone and a gateway, else e-mail."""
-        if details is not None and details.phone and "sms" in self.channels:
-            return "sms", details.phone
-        if details is not None and details.email:
-            return "email", details.email
+    def _route(
+        self, details: ContactDetails | None, wanted: str | None, respondent: Respondent
+    ) -> tuple[str, str | None]:
+        """The channel a coordinator chose; otherwise SMS first where there is a phone and a gateway,
+        else e-mail. Only channels the parent consented to: one who consented to e-mail only is
+        never texted."""
+        phone = details.phone if details is not None and "sms" in self.channels else None
+        email = details.email if details is not None else None
+        phone = phone if respondent.consents_to("sms") else None
+        email = email if respondent.consents_to("email") else None
+        if wanted is not None:
+            return wanted, phone if wanted == "sms" else email
+        if phone:
+            return "sms", phone
+        if email:
+            return "email", email
         return "none", None
 
     def _compose(self, message: OutboxMessage, channel: str, address: str) -> Outgoing:
@@ -235,7 +262,7 @@ class Dispatcher:
 
     def _retry(self, message: OutboxMessage, channel: str, reason: str) -> None:
         attempts = message.attempts + 1
-        again = next_try(attempts, self.now, message.invitation, self.protocol)
+        again = next_try(attempts, self.now, message.invitation, self.protocol, message.kind)
         if again is None:
             self._failed(message, channel, reason, attempts=attempts)
         elif self._conclude(message, "retried", status=MessageStatus.pending, claimed_by=None,
@@ -246,16 +273,20 @@ class Dispatcher:
         if not self._conclude(message, "failed", status=MessageStatus.failed, last_error=reason[:200],
                               attempts=attempts if attempts is not None else message.attempts + 1):
             return
+        if message.kind == MessageKind.alert:  # an alert about an alert would only repeat itself
+            log.error("outbox message %s to the on-call address failed for good", message.id)
+            return
         self._attempt(message, channel, "failed", detail=reason)
         invitation = message.invitation
-        self.session.add(Alert(
-            family_id=invitation.respondent.family_id, respondent_id=invitation.respondent_id,
-            kind="bounced", detail=f"{invitation.wave} {message.kind} not delivered: {reason}"[:200],
-            created_at=self.now,
-        ))
+        raise_alert(self.session.connection(), family_id=invitation.respondent.family_id,
+                    respondent_id=invitation.respondent_id, invitation_id=invitation.id, kind="bounced",
+                    detail=f"{invitation.wave} {message.kind} not delivered: {reason}", now=self.now,
+                    tell_on_call=False)
 
     def _attempt(self, message: OutboxMessage, channel: str, outcome: str, *, provider_id: str | None = None,
                  detail: str = "") -> None:
+        if message.kind == MessageKind.alert:
+            return  # the contact log is about reaching respondents; the outbox row keeps this send
         self.session.connection().execute(LOG_ATTEMPT, {  # Core, built once: no unit of work per send
             "message_id": message.id, "invitation_id": message.invitation_id, "at": self.now,
             "channel": channel, "outcome": outcome, "provider_id": provider_id, "detail": detail[:200],

@@ -16,6 +16,11 @@ class MessageKind(enum.StrEnum):
     invitation = "invitation"  # the wave is open
     reminder = "reminder"  # on one of the protocol's reminder days
     last_reminder = "last_reminder"  # the last day of the window
+    resend = "resend"  # a coordinator sent the link again
+    alert = "alert"  # to the study's on-call address: an alert needs attention (names nobody)
+
+
+PLANNED_KINDS = (MessageKind.invitation, MessageKind.reminder, MessageKind.last_reminder)
 
 
 class MessageStatus(enum.StrEnum):
@@ -35,7 +40,10 @@ class OutboxMessage(Base):
         CheckConstraint(
             "status IN ('pending', 'sending', 'sent', 'failed', 'bounced', 'cancelled')", name="status_known"
         ),
-        CheckConstraint("kind IN ('invitation', 'reminder', 'last_reminder')", name="kind_known"),
+        CheckConstraint(
+            "kind IN ('invitation', 'reminder', 'last_reminder', 'resend', 'alert')", name="kind_known"
+        ),
+        CheckConstraint("channel IS NULL OR channel IN ('sms', 'email')", name="channel_known"),
         CheckConstraint("(status = 'sending') = (lease_until IS NOT NULL)", name="lease_while_sending"),
         CheckConstraint("(status IN ('sent', 'bounced')) = (sent_at IS NOT NULL)", name="sent_with_time"),
         Index("ix_outbox_message_due", "status", "next_attempt_at"),
@@ -46,6 +54,7 @@ class OutboxMessage(Base):
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitation.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     sequence: Mapped[int] = mapped_column(default=0)  # which reminder (1, 2, ...); 0 otherwise
+    channel: Mapped[str | None] = mapped_column(String(8))  # None: SMS where possible, else e-mail
     # the same key for every attempt: transports pass it on, so a provider can drop a repeat
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     due_at: Mapped[dt.datetime]  # the planned moment, already outside quiet hours

@@ -16,10 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.families.models import Family, Invitation
-from portal.messaging.models import MessageKind, MessageStatus, OutboxMessage
+from portal.messaging.models import PLANNED_KINDS, MessageKind, MessageStatus, OutboxMessage
 from portal.messaging.quiet import next_allowed
 from portal.protocol.model import Protocol, Wave
 from portal.protocol.schedule import local_date, local_midnight
+
+# messages replan() may (re)time: waiting ones, and cancelled ones wanted again (contact resumed)
+REVIVABLE = (MessageStatus.pending, MessageStatus.cancelled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,20 +66,32 @@ def idempotency_key(invitation_id: int, kind: str, sequence: int) -> str:
     return f"inv{invitation_id}-{kind}-{sequence}"
 
 
+def wanted_messages(
+    protocol: Protocol, invitation: Invitation, now: dt.datetime
+) -> dict[str, PlannedMessage]:
+    """The invitation's messages as its window, its state and the protocol want them now, by key."""
+    wave = protocol.wave(invitation.wave)
+    if wave is None or not _wants_messages(invitation, now):
+        return {}
+    return {
+        idempotency_key(invitation.id, planned.kind, planned.sequence): planned
+        for planned in plan_invitation(protocol, wave, invitation.opens_at, invitation.closes_at, now)
+    }
+
+
 def replan(session: Session, protocol: Protocol, invitation: Invitation, now: dt.datetime) -> None:
     """Bring the invitation's unsent messages in line with its current window and state."""
-    wave = protocol.wave(invitation.wave)
-    wanted: dict[str, PlannedMessage] = {}
-    if wave is not None and _wants_messages(invitation, now):
-        for planned in plan_invitation(protocol, wave, invitation.opens_at, invitation.closes_at, now):
-            wanted[idempotency_key(invitation.id, planned.kind, planned.sequence)] = planned
-    existing = {m.idempotency_key: m for m in session.scalars(
-        select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id)
-    )}
+    wanted = wanted_messages(protocol, invitation, now)
+    existing = _existing(session, invitation)
     for key, message in existing.items():
-        if message.status == MessageStatus.pending and key in wanted:
+        if message.kind == MessageKind.alert:
+            continue  # an alert's message goes to staff whatever the wave does
+        if message.status in REVIVABLE and key in wanted:  # a cancelled one never went out
+            message.status, message.last_error = MessageStatus.pending, ""
             message.due_at = message.next_attempt_at = wanted[key].due_at
-        elif message.status == MessageStatus.pending:
+        elif message.status != MessageStatus.pending:
+            continue  # sent ones are history
+        elif message.kind in PLANNED_KINDS or not _reachable(invitation, now):
             message.status, message.last_error = MessageStatus.cancelled, "no longer planned"
     for key, planned in wanted.items():
         if key not in existing:
@@ -85,6 +100,27 @@ def replan(session: Session, protocol: Protocol, invitation: Invitation, now: dt
                 idempotency_key=key, due_at=planned.due_at, next_attempt_at=planned.due_at,
                 created_at=now,
             ))
+
+
+def replan_would_change(
+    session: Session, protocol: Protocol, invitation: Invitation, now: dt.datetime
+) -> bool:
+    """Would replan() move, cancel or add a queued message (a message due by now counts as on time)?"""
+    wanted = wanted_messages(protocol, invitation, now)
+    existing = _existing(session, invitation)
+    if any(key not in existing or existing[key].status == MessageStatus.cancelled for key in wanted):
+        return True
+    return any(
+        key not in wanted or (message.due_at > now and message.due_at != wanted[key].due_at)
+        for key, message in existing.items()
+        if message.status == MessageStatus.pending and message.kind in PLANNED_KINDS
+    )
+
+
+def _existing(session: Session, invitation: Invitation) -> dict[str, OutboxMessage]:
+    return {m.idempotency_key: m for m in session.scalars(
+        select(OutboxMessage).where(OutboxMessage.invitation_id == invitation.id)
+    )}
 
 
 def plan_family(session: Session, protocol: Protocol, family: Family, now: dt.datetime) -> None:
@@ -101,8 +137,16 @@ def plan_invitations(
 
 
 def _wants_messages(invitation: Invitation, now: dt.datetime) -> bool:
-    family = invitation.respondent.family
+    """Planned messages: none once the parent told staff they decline this wave, nor to a parent who
+    consented to neither SMS nor e-mail."""
+    respondent = invitation.respondent
+    return (_reachable(invitation, now) and invitation.declined_at is None
+            and (respondent.consent_sms or respondent.consent_email))
+
+
+def _reachable(invitation: Invitation, now: dt.datetime) -> bool:
+    """A coordinator's resend may still go: family and parent still in contact, the invitation open."""
     return (
-        family.status == "active" and invitation.withdrawn_at is None
+        invitation.respondent.may_be_contacted and invitation.withdrawn_at is None
         and invitation.completed_at is None and now < invitation.closes_at
     )

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from babel.support import NullTranslations, Translations
 
-from portal.config import PROJECT_ROOT
+from portal.config import DATA_ROOT
 
 DOMAIN = "outbound"
-TRANSLATIONS = PROJECT_ROOT / "translations"
+TRANSLATIONS = DATA_ROOT / "translations"
 
 
 def N_(text: str) -> str:
@@ -27,23 +27,30 @@ SMS = {
     "invitation": N_("%(study)s: a new questionnaire is ready for you. %(link)s Code: %(code)s"),
     "reminder": N_("%(study)s: your questionnaire is still waiting for you. %(link)s Code: %(code)s"),
     "last_reminder": N_("%(study)s: today is the last day to answer. %(link)s Code: %(code)s"),
+    "resend": N_("%(study)s: here is the link to your questionnaire again. %(link)s Code: %(code)s"),
 }
 SUBJECT = {
     "invitation": N_("%(study)s: a new questionnaire"),
     "reminder": N_("%(study)s: a reminder"),
     "last_reminder": N_("%(study)s: last day today"),
+    "resend": N_("%(study)s: your questionnaire link"),
 }
 LEAD = {
     "invitation": N_("A new questionnaire from %(study)s is ready for you."),
     "reminder": N_("A friendly reminder: your questionnaire from %(study)s is still waiting for you."),
     "last_reminder": N_("Today is the last day to answer the questionnaire from %(study)s."),
+    "resend": N_("Here is the link to your questionnaire from %(study)s again."),
 }
 GREETING = N_("Hello,")
 OPEN_HERE = N_("Open it here:")
 CODE_LINE = N_("If you are asked for a code, it is %(code)s.")
 THANKS = N_("Thank you for taking part.")
+# To the study's on-call address: that an alert needs attention and where to sign in; nothing more
+ON_CALL_SUBJECT = N_("%(study)s: an alert needs attention")
+ON_CALL_BODY = N_("An alert in the study workspace needs attention. Sign in to see it:")
 
-ALL_TEXTS = (*SMS.values(), *SUBJECT.values(), *LEAD.values(), GREETING, OPEN_HERE, CODE_LINE, THANKS)
+ALL_TEXTS = (*SMS.values(), *SUBJECT.values(), *LEAD.values(), GREETING, OPEN_HERE, CODE_LINE, THANKS,
+             ON_CALL_SUBJECT, ON_CALL_BODY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,11 @@ def render_email(
         _(THANKS), help_text, study,
     ]
     return Rendered(subject=_(SUBJECT[kind]) % values, body="\n\n".join(p for p in parts if p) + "\n")
+
+
+def render_on_call(language: str, *, study: str, sign_in: str) -> Rendered:
+    _ = catalogue(language).gettext
+    return Rendered(subject=_(ON_CALL_SUBJECT) % {"study": study}, body=f"{_(ON_CALL_BODY)}\n{sign_in}\n")
 
 
 # SMS length -------------------------------------------------------------------

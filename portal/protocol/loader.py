@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from portal.protocol.model import ROLES, Arm, Protocol, QuietHours, Site, Wave
+from portal.protocol.model import ROLES, AgeStratum, Arm, OnCall, Protocol, QuietHours, Site, Wave
 
 T = TypeVar("T")
 
@@ -108,7 +108,43 @@ def _build(r: _Reader, raw: dict[str, Any]) -> Protocol:
         waves=waves,
         permissions={str(k): str(v) for k, v in permissions.items()},
         blinded=bool(study.get("blinded", True)),
+        on_call=_on_call(r, study, languages, default_language),
+        allocation_stratum=_allocation_stratum(r, raw.get("allocation")),
     )
+
+
+def _on_call(r: _Reader, study: dict[str, Any], languages: tuple[str, ...], default: str) -> OnCall | None:
+    """study.on_call: {email: ..., language: nb}; the language defaults to the study's."""
+    if "on_call" not in study:
+        return None
+    data = r.get(study, "on_call", "study", dict)
+    email = r.get(data, "email", "study.on_call", str).strip()
+    local, at, domain = email.rpartition("@")
+    if not (at and local and "." in domain) or any(c.isspace() for c in email):
+        raise r.fail("study.on_call.email", f"{email!r} is not an e-mail address")
+    language = data.get("language", default)
+    if language not in languages:
+        raise r.fail("study.on_call.language", f"{language!r} is not in study.languages")
+    return OnCall(email=email, language=language)
+
+
+def _allocation_stratum(r: _Reader, data: Any) -> AgeStratum | None:
+    """`allocation: {stratify_by: child_age, child_age_cuts_months: [36, 72]}`; site always stratifies."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise r.fail("allocation", "must be a mapping (stratify_by, child_age_cuts_months)")
+    by = data.get("stratify_by")
+    if by is None:
+        return None
+    if by != "child_age":
+        raise r.fail("allocation.stratify_by", f"{by!r} is not a stratum the portal knows (use child_age)")
+    cuts = data.get("child_age_cuts_months")
+    if (not isinstance(cuts, list) or not cuts or not all(isinstance(c, int) and not isinstance(c, bool)
+                                                           for c in cuts)
+            or cuts != sorted(set(cuts)) or cuts[0] < 1):
+        raise r.fail("allocation.child_age_cuts_months", "must list rising whole months, e.g. [36, 72]")
+    return AgeStratum(tuple(cuts))
 
 
 def _timezone(r: _Reader, name: str) -> ZoneInfo:
@@ -138,7 +174,7 @@ def _arm(r: _Reader, value: Any, where: str) -> Arm:
     ratio = r.get(value, "ratio", where, int)
     if ratio < 1:
         raise r.fail(f"{where}.ratio", "must be 1 or more")
-    return Arm(id=r.get(value, "id", where, str), ratio=ratio)
+    return Arm(id=r.get(value, "id", where, str), ratio=ratio, names=_names(r, value, where))
 
 
 def _wave(r: _Reader, value: Any, where: str) -> Wave:
@@ -166,7 +202,13 @@ def _wave(r: _Reader, value: Any, where: str) -> Wave:
         closes_days_after=after,
         reminder_days=reminders,
         instruments={role: tuple(ids) for role, ids in instruments.items()},
+        names=_names(r, value, where),
     )
+
+
+def _names(r: _Reader, value: dict[str, Any], where: str) -> dict[str, str]:
+    """The optional `name:` of an arm or wave, per language, for the staff pages."""
+    return r.texts(value, "name", where) if "name" in value else {}
 
 
 def check_instruments(protocol: Protocol, catalogue: Mapping[str, Any], path: Path) -> None:

@@ -7,14 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, cast
 
-from sqlalchemy import JSON, Connection, Table, bindparam, insert, literal, select, update
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import CursorResult, Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
 
-from portal.db import Query
-from portal.families import models
 from portal.families.models import Alert, Invitation, InvitationState, Respondent, Response, invitation_state
-from portal.measures import score
+from portal.measures import Instrument, score
+from portal.messaging.on_call import raise_alert
 from portal.respond.paging import Page
 
 # instrument flag -> the alert the coordinator workspace lists
@@ -62,12 +60,11 @@ class Draft:
 
 
 @dataclass(frozen=True, slots=True)
-class Answering:
-    """An invitation as the parent's pages read it: its marks, its respondent, its drafts.
+class ParentInvitation:
+    """An invitation as the parent's pages read it: its dates, its respondent, its drafts.
 
-    Plain values read in one query with SQLAlchemy Core: every parent page needs all of it, and
-    building ORM objects for it cost more than the query itself. Changes go through save(),
-    save_unread() and the service's conditional UPDATEs, never through this record.
+    Plain values read in one Core query: every parent page needs all of it, and nothing is changed
+    through it (saves go through save() and the service's conditional UPDATEs).
     """
 
     id: int
@@ -87,15 +84,16 @@ class Answering:
         return invitation_state(self, now)
 
 
-# The columns in the order of Answering's and Draft's fields; a wave without drafts yet has one row.
-_MARKS = (Invitation.id, Invitation.wave, Invitation.instruments, Invitation.opens_at, Invitation.closes_at,
-          Invitation.started_at, Invitation.completed_at, Invitation.withdrawn_at, Invitation.respondent_id,
-          Respondent.family_id, Respondent.language)
+# The columns in the order of the record's and Draft's fields; a wave without drafts yet has one row.
+_INVITATION_COLUMNS = (
+    Invitation.id, Invitation.wave, Invitation.instruments, Invitation.opens_at, Invitation.closes_at,
+    Invitation.started_at, Invitation.completed_at, Invitation.withdrawn_at, Invitation.respondent_id,
+    Respondent.family_id, Respondent.language)
 _DRAFTS = (Response.id, Response.instrument_id, Response.answers, Response.language, Response.mode,
            Response.entered_by, Response.status, Response.revision)
-_MARK_FIELDS = [field.name for field in fields(Answering)][:len(_MARKS)]
-_ANSWERING = Query(
-    select(*_MARKS, *_DRAFTS)
+_INVITATION_FIELDS = [field.name for field in fields(ParentInvitation)][:len(_INVITATION_COLUMNS)]
+_WITH_DRAFTS = (
+    select(*_INVITATION_COLUMNS, *_DRAFTS)
     .join(Respondent, Respondent.id == Invitation.respondent_id)
     .outerjoin(Response, Response.invitation_id == Invitation.id)
     .where(Invitation.id == bindparam("invitation_id"))
@@ -103,24 +101,23 @@ _ANSWERING = Query(
 )
 
 
-def load(connection: Connection, invitation_id: int) -> Answering | None:
-    rows = _ANSWERING.all(connection, {"invitation_id": invitation_id})
+def load(session: Session, invitation_id: int) -> ParentInvitation | None:
+    rows: Sequence[tuple[Any, ...]] = session.execute(_WITH_DRAFTS, {"invitation_id": invitation_id}).all()
     if not rows:
         return None
-    split = len(_MARKS)
+    split = len(_INVITATION_COLUMNS)
     drafts = tuple(Draft(*row[split:]) for row in rows if row[split] is not None)
-    return Answering(**dict(zip(_MARK_FIELDS, rows[0], strict=False)), responses=drafts)
+    return ParentInvitation(**dict(zip(_INVITATION_FIELDS, rows[0], strict=False)), responses=drafts)
 
 
-def by_instrument(invitation: Answering) -> dict[str, dict[str, Any]]:
+def by_instrument(invitation: ParentInvitation) -> dict[str, dict[str, Any]]:
     return {r.instrument_id: dict(r.answers) for r in invitation.responses}
 
 
-def response_for(invitation: Answering, instrument_id: str) -> Draft | None:
+def response_for(invitation: ParentInvitation, instrument_id: str) -> Draft | None:
     return next((r for r in invitation.responses if r.instrument_id == instrument_id), None)
 
 
-# Built once, on the table: an ORM-enabled statement built per save cost a third of the save.
 _DRAFTS_TABLE = cast(Table, Response.__table__)
 _NEW_DRAFT = insert(_DRAFTS_TABLE)  # the columns are the parameters
 _CHANGED_DRAFT = update(_DRAFTS_TABLE).where(  # the SET columns are the parameters named after them
@@ -130,17 +127,17 @@ _CHANGED_DRAFT = update(_DRAFTS_TABLE).where(  # the SET columns are the paramet
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """What one save writes: an instrument's merged answers, and the safety flags they raise."""
+    """What one save writes: an instrument's draft, and the safety flags its answers raise."""
 
-    invitation: Answering
-    instrument: Any
+    invitation: ParentInvitation
+    instrument: Instrument
     draft: Draft | None  # as read; None: the instrument's first save
-    marks: Mapping[str, Any]  # answers, language, mode, entered_by
+    written: Mapping[str, Any]  # the draft's answers, language, mode, entered_by
     raised: tuple[str, ...]
 
 
-def change(invitation: Answering, instrument: Any, answers: Mapping[str, Any], language: str, visit: Visit,
-           now: dt.datetime) -> Change:
+def change(invitation: ParentInvitation, instrument: Instrument, answers: Mapping[str, Any],
+           language: str, visit: Visit, now: dt.datetime) -> Change:
     """What saving `answers` for one instrument writes. NotEditable when the invitation or the draft
     as read is already closed."""
     if invitation.state(now) is not InvitationState.started:
@@ -149,92 +146,54 @@ def change(invitation: Answering, instrument: Any, answers: Mapping[str, Any], l
     if draft is not None and draft.status != "draft":
         raise NotEditable
     merged = {**(draft.answers if draft else {}), **answers}
-    marks = {"answers": merged, "language": language, "mode": visit.mode, "entered_by": visit.entered_by}
-    return Change(invitation, instrument, draft, marks, tuple(_raised_flags(instrument, merged)))
+    written = {"answers": merged, "language": language, "mode": visit.mode, "entered_by": visit.entered_by}
+    return Change(invitation, instrument, draft, written, tuple(_raised_flags(instrument, merged)))
 
 
-def save(connection: Connection, change: Change, now: dt.datetime) -> None:
-    """Keep a change as the instrument's draft, with an alert for each raised flag.
+def save(session: Session, change: Change, now: dt.datetime) -> None:
+    """Keep a change as the instrument's draft, with an alert for each raised flag, in the session's
+    transaction: the alert commits with the answer that raised it, or neither does.
 
-    Each statement stands alone except the alerts, which must commit with the draft (see
-    Database.together). A draft that was saved or submitted since it was read is not changed (the
-    UPDATE requires the revision and the status read): SavedMeanwhile. A draft created meanwhile
-    fails the INSERT (IntegrityError).
+    A draft that was saved or submitted since it was read is not changed (the UPDATE requires the
+    revision and the status read): SavedMeanwhile. A draft created meanwhile fails the INSERT
+    (IntegrityError).
     """
-    invitation, draft, marks = change.invitation, change.draft, change.marks
+    invitation, draft, written = change.invitation, change.draft, change.written
     if draft is None:
-        connection.execute(_NEW_DRAFT, {
+        session.execute(_NEW_DRAFT, {
             "invitation_id": invitation.id, "instrument_id": change.instrument.id, "status": "draft",
-            "instrument_version": change.instrument.version, "started_at": now, **marks})
-    elif marks != {"answers": draft.answers, "language": draft.language, "mode": draft.mode,
-                   "entered_by": draft.entered_by}:  # Back without a change writes nothing
-        changed = connection.execute(_CHANGED_DRAFT, {
-            "draft_id": draft.id, "read_revision": draft.revision, "revision": draft.revision + 1, **marks})
-        if changed.rowcount != 1:
+            "instrument_version": change.instrument.version, "started_at": now, **written})
+    elif written != {"answers": draft.answers, "language": draft.language, "mode": draft.mode,
+                     "entered_by": draft.entered_by}:  # Back without a change writes nothing
+        changed = session.execute(_CHANGED_DRAFT, {
+            "draft_id": draft.id, "read_revision": draft.revision, "revision": draft.revision + 1, **written})
+        if cast(CursorResult[Any], changed).rowcount != 1:
             raise SavedMeanwhile
     for flag in change.raised:
-        _alert_once(connection, invitation, SAFETY_FLAGS[flag], now)
+        _alert_once(session, invitation, SAFETY_FLAGS[flag], now)
 
 
-# PostgreSQL: a page's save in one statement, with nothing read before it. It checks what change()
-# checks on a record read first: the invitation's row is selected only while it is started, and an
-# existing draft is changed only while it is still a draft. The first save of an instrument inserts
-# its draft; a later one merges the page into it (jsonb ||: the page's keys win, an emptied item
-# stays as null, as in change()).
-_PAGE = ("instrument_id", "instrument_version", "answers", "language", "mode", "entered_by")
-_FIRST_SAVE = postgresql.insert(_DRAFTS_TABLE).from_select(
-    ["invitation_id", "status", "started_at", *_PAGE],
-    select(Invitation.id, literal("draft"), bindparam("now", type_=_DRAFTS_TABLE.c.started_at.type),
-           *(bindparam(name, type_=_DRAFTS_TABLE.c[name].type) for name in _PAGE))
-    .where(Invitation.id == bindparam("of_invitation"), models.started_in_sql(bindparam("now"))))
-_PAGE_ROW = _FIRST_SAVE.excluded  # the row the INSERT would have added
-_NEW_OR_MERGED = _FIRST_SAVE.on_conflict_do_update(
-    index_elements=[_DRAFTS_TABLE.c.invitation_id, _DRAFTS_TABLE.c.instrument_id],
-    set_={"answers": _DRAFTS_TABLE.c.answers.cast(JSONB).op("||")(_PAGE_ROW.answers.cast(JSONB)).cast(JSON),
-          "language": _PAGE_ROW.language, "mode": _PAGE_ROW.mode, "entered_by": _PAGE_ROW.entered_by,
-          "revision": _DRAFTS_TABLE.c.revision + 1},
-    where=_DRAFTS_TABLE.c.status == "draft",
-).execution_options(preserve_rowcount=True)  # SQLAlchemy keeps an INSERT's row count only when asked
-
-
-def save_unread(connection: Connection, visit: Visit, instrument: Any, page: Mapping[str, Any],
-                language: str, now: dt.datetime) -> bool:
-    """Keep one page's answers in the instrument's draft in one statement (PostgreSQL only), for an
-    instrument that raises no safety flag; False if no row changed: the invitation or the draft is
-    closed. Unlike save(), a page with nothing new is written too."""
-    if can_raise_alerts(instrument):
-        raise ValueError("an alert commits with the answer that raised it: use change() and save()")
-    kept = connection.execute(_NEW_OR_MERGED, {
-        "of_invitation": visit.invitation_id, "now": now, "instrument_id": instrument.id,
-        "instrument_version": instrument.version, "answers": page, "language": language, "mode": visit.mode,
-        "entered_by": visit.entered_by})
-    return kept.rowcount == 1
-
-
-def can_raise_alerts(instrument: Any) -> bool:
-    return any(flag.id in SAFETY_FLAGS for flag in instrument.flags)
-
-
-def _raised_flags(instrument: Any, answers: Mapping[str, Any]) -> list[str]:
-    if not can_raise_alerts(instrument):
+def _raised_flags(instrument: Instrument, answers: Mapping[str, Any]) -> list[str]:
+    if not any(flag.id in SAFETY_FLAGS for flag in instrument.flags):
         return []
     flags = score(instrument, answers).flags
     return [name for name in SAFETY_FLAGS if flags.get(name)]
 
 
-def _alert_once(connection: Connection, invitation: Answering, kind: str, now: dt.datetime) -> None:
+def _alert_once(session: Session, invitation: ParentInvitation, kind: str, now: dt.datetime) -> None:
     """One alert per invitation: the wave in `detail` tells the coordinator which one."""
     detail = f"wave {invitation.wave}"
-    exists = connection.execute(
+    exists = session.execute(
         select(Alert.id).filter_by(kind=kind, respondent_id=invitation.respondent_id, detail=detail)
     ).first()
     if exists is None:
-        connection.execute(insert(Alert).values(kind=kind, family_id=invitation.family_id,
-                                                respondent_id=invitation.respondent_id, detail=detail,
-                                                created_at=now))
+        raise_alert(session.connection(), family_id=invitation.family_id,
+                    respondent_id=invitation.respondent_id, invitation_id=invitation.id, kind=kind,
+                    detail=detail, now=now, tell_on_call=True)
 
 
-def unanswered(invitation: Answering, catalogue: Mapping[str, Any], pages: Sequence[Page]) -> list[Missing]:
+def unanswered(invitation: ParentInvitation, catalogue: Mapping[str, Instrument],
+               pages: Sequence[Page]) -> list[Missing]:
     saved = by_instrument(invitation)
     missing = []
     for page in pages:
@@ -247,5 +206,6 @@ def unanswered(invitation: Answering, catalogue: Mapping[str, Any], pages: Seque
     return missing
 
 
-def blocking(invitation: Answering, catalogue: Mapping[str, Any], pages: Sequence[Page]) -> list[Missing]:
+def blocking(invitation: ParentInvitation, catalogue: Mapping[str, Instrument],
+             pages: Sequence[Page]) -> list[Missing]:
     return [m for m in unanswered(invitation, catalogue, pages) if m.blocks_submit]

@@ -6,14 +6,13 @@ from typing import Any
 
 from flask import Blueprint, g, render_template, request, session
 from flask_babel import refresh
-from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import TooManyRequests
 
 from portal import i18n, registry
 from portal.db import db
 from portal.families.models import Invitation, InvitationState
 from portal.respond import answers
-from portal.respond.answers import Answering, Visit
+from portal.respond.answers import ParentInvitation, Visit
 from portal.respond.service import USABLE, LinkUnusable
 
 respond = Blueprint("respond", __name__)
@@ -22,15 +21,12 @@ respond = Blueprint("respond", __name__)
 @respond.before_request
 def _gets_only_read() -> None:
     """A parent's GET changes nothing (a link scanner must not spend or alter a link): its session
-    refuses writes, and on PostgreSQL skips the transaction's round trips."""
+    refuses writes."""
     if request.method in ("GET", "HEAD"):
         db.read_only()
 
 # The session a parent's Start (or a coordinator's interview) opens: one invitation only.
 INVITATION, MODE, ENTERED_BY, SUPPORT = "invitation", "mode", "entered_by", "support"
-# (invitation id, its instruments): fixed from the moment its window opens (families.replan). A tuple,
-# so the session's kept cookie values need no copy per request (security._thawed).
-PLANNED = "planned"
 
 
 def begin_visit(invitation: Invitation) -> None:
@@ -39,12 +35,11 @@ def begin_visit(invitation: Invitation) -> None:
     Only the visit's own keys are replaced: a coordinator trying a parent's link in the
     browser they work in stays signed in to the workspace.
     """
-    for key in (INVITATION, MODE, ENTERED_BY, SUPPORT, PLANNED):
+    for key in (INVITATION, MODE, ENTERED_BY, SUPPORT):
         session.pop(key, None)
     session.permanent = True  # PERMANENT_SESSION_LIFETIME: short-lived; the link brings the parent back
     session[INVITATION] = invitation.id
     session[MODE] = "web"
-    session[PLANNED] = (invitation.id, *invitation.instruments)
     # This browser keeps the parent's language, also on the neutral page after they have sent.
     session[i18n.SESSION_LANGUAGE] = invitation.respondent.language
 
@@ -58,29 +53,19 @@ def current_visit() -> Visit | None:
     return Visit(invitation_id, mode, entered_by if isinstance(entered_by, int) else None)
 
 
-def planned_instruments(visit: Visit) -> tuple[str, ...] | None:
-    """The visit's instruments as kept at Start, without reading the invitation; None if not kept
-    (an interview) or kept for another invitation."""
-    planned = session.get(PLANNED)
-    if not isinstance(planned, tuple) or not planned or planned[0] != visit.invitation_id:
-        return None
-    return planned[1:]
-
-
-def current_invitation(allow_completed: bool = False) -> tuple[Visit, Answering]:
+def current_invitation(allow_completed: bool = False) -> tuple[Visit, ParentInvitation]:
     visit = current_visit()
-    invitation = answers.load(db.connection, visit.invitation_id) if visit else None
+    invitation = answers.load(db.session, visit.invitation_id) if visit else None
     allowed = (*USABLE, InvitationState.completed) if allow_completed else USABLE
     if visit is None or invitation is None or invitation.state(registry.now()) not in allowed:
         raise LinkUnusable
-    speak(invitation.language)
+    use_language(invitation.language)
     return visit, invitation
 
 
-def speak(language: str | None) -> None:
+def use_language(language: str | None) -> None:
     """The parent's stored language comes first on every page about their invitation (None: the
-    browser's language again). A locale Flask-Babel chose earlier in the request is dropped: a page
-    save on PostgreSQL may have worded a typing error before the invitation was read."""
+    browser's language again), also if Flask-Babel already chose a locale in this request."""
     if language is None:
         g.pop("locale", None)
     else:
@@ -115,20 +100,8 @@ def _here() -> str:
 @respond.errorhandler(LinkUnusable)
 def neutral_page(_error: LinkUnusable) -> tuple[str, int]:
     """Unknown, used, expired and withdrawn links look exactly alike, in the browser's language."""
-    speak(None)
+    use_language(None)
     return render("respond/neutral.html"), 404
-
-
-@respond.errorhandler(CSRFError)
-def expired_form(_error: CSRFError) -> tuple[str, int]:
-    if request.endpoint == "respond.page" and current_visit():
-        from portal.respond.pages import page_after_expired_form
-
-        try:
-            return page_after_expired_form(), 400
-        except LinkUnusable as unusable:
-            return neutral_page(unusable)
-    return render("respond/expired.html", again=request.path), 400
 
 
 @respond.errorhandler(TooManyRequests)

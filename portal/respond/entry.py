@@ -18,7 +18,7 @@ from portal import i18n, registry
 from portal.db import db
 from portal.families.models import Invitation
 from portal.respond import answers, paging, service, throttle
-from portal.respond.blueprint import begin_visit, current_invitation, render, respond, speak
+from portal.respond.blueprint import begin_visit, current_invitation, render, respond, use_language
 from portal.respond.pages import pages_of
 from portal.security import client_address
 
@@ -28,7 +28,7 @@ SECONDS_PER_ITEM = 12  # a generous pace for a parent reading in a second langua
 @respond.get("/s/<token>")
 def link(token: str) -> str:
     invitation = service.find_usable(db.session, registry.settings().link_key, token, registry.now())
-    speak(invitation.respondent.language)
+    use_language(invitation.respondent.language)
     items = sum(len(registry.catalogue()[i].items) for i in invitation.instruments)
     return render(
         "respond/start.html", token=token, resume=invitation.started_at is not None,
@@ -68,9 +68,9 @@ def _enter(invitation: Invitation) -> WerkzeugResponse:
     service.start(invitation, registry.now())
     db.session.commit()
     begin_visit(invitation)
-    answering = answers.load(db.connection, invitation.id)
-    assert answering is not None  # just started, in this request
-    number = paging.first_unanswered(pages_of(answering.instruments), answers.by_instrument(answering))
+    started = answers.load(db.session, invitation.id)
+    assert started is not None  # just started, in this request
+    number = paging.first_unanswered(pages_of(started.instruments), answers.by_instrument(started))
     return redirect(url_for("respond.page", number=number) if number else url_for("respond.review"))
 
 
@@ -83,8 +83,8 @@ def language() -> WerkzeugResponse:
         session[i18n.SESSION_LANGUAGE] = chosen
         respondent_id = _respondent_of(back)
         if respondent_id is not None:
-            service.set_language(db.connection, respondent_id, chosen)
-            db.commit()
+            service.set_language(db.session, respondent_id, chosen)
+            db.session.commit()
     return redirect(back, 303)
 
 

@@ -11,17 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, redirect, request, session, url_for
-from sqlalchemy.exc import IntegrityError
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import i18n, registry
 from portal.db import db
+from portal.measures import Instrument, Item
 from portal.respond import answers, forms, paging, service
 from portal.respond.blueprint import (
     SUPPORT,
     current_invitation,
     current_visit,
-    planned_instruments,
+    neutral_page,
     render,
     respond,
     study_text,
@@ -33,14 +34,14 @@ from portal.respond.texts import ItemLanguage, item_language
 class Place:
     """One page of one invitation, with everything needed to show or save it."""
 
-    invitation: answers.Answering
+    invitation: answers.ParentInvitation
     pages: tuple[paging.Page, ...]
     page: paging.Page
-    instrument: Any
+    instrument: Instrument
     language: ItemLanguage
 
     @property
-    def items(self) -> list[Any]:
+    def items(self) -> list[Item]:
         return [self.instrument.item(item_id) for item_id in self.page.item_ids]
 
 
@@ -58,7 +59,7 @@ def pages_of(instruments: Sequence[str]) -> tuple[paging.Page, ...]:
     return plans[key]
 
 
-def _place(invitation: answers.Answering, number: int) -> Place | None:
+def _place(invitation: answers.ParentInvitation, number: int) -> Place | None:
     pages = pages_of(invitation.instruments)
     if not 1 <= number <= len(pages):
         return None
@@ -72,11 +73,6 @@ def _place(invitation: answers.Answering, number: int) -> Place | None:
 
 @respond.route("/q/<int:number>", methods=["GET", "POST"])
 def page(number: int) -> str | WerkzeugResponse:
-    if request.method == "POST":
-        db.single_statements()  # a save is one statement, unless it raises an alert (see _save)
-        after = _saved_unread(number)
-        if after:
-            return redirect(after)
     visit, invitation = current_invitation()
     place = _place(invitation, number)
     if place is None:
@@ -87,67 +83,20 @@ def page(number: int) -> str | WerkzeugResponse:
     posted, errors = forms.parse(place.items, request.form)
     if errors:
         return _show(place, {**saved, **posted}, errors)
-    if _save(visit, invitation, place, posted):
+    if service.save_page(db.session, visit, invitation, place.instrument, posted, place.language.shown,
+                         registry.now()):
         session[SUPPORT] = True
     return redirect(_next_url(number, len(place.pages), request.form.get("go")))
 
 
-def _saved_unread(number: int) -> str | None:
-    """On PostgreSQL, save the page in one statement without reading the invitation first (a read
-    and a write are two round trips, each costing the server and a woken worker more than the
-    statement). The visit keeps the wave's instruments, the form the language its items were shown
-    in, and the statement checks, creates or merges (answers.save_unread). Returns the page to go to,
-    or None where the ordinary save must run: SQLite (no round trips to spare), an interview, a
-    typing error, an instrument that can raise an alert, a closed invitation."""
-    if db.stores.engine.dialect.name != "postgresql":
-        return None
-    visit = current_visit()
-    instruments = planned_instruments(visit) if visit else None
-    if visit is None or instruments is None:
-        return None
-    pages = pages_of(instruments)
-    if not 1 <= number <= len(pages):
-        return None
-    page = pages[number - 1]
-    instrument = registry.catalogue()[page.instrument_id]
-    shown = request.form.get("text", "")
-    if shown not in instrument.languages or answers.can_raise_alerts(instrument):
-        return None
-    posted, errors = forms.parse([instrument.item(i) for i in page.item_ids], request.form)
-    if errors or not answers.save_unread(db.connection, visit, instrument, posted, shown, registry.now()):
-        return None
-    db.commit()
-    return _next_url(number, len(pages), request.form.get("go"))
-
-
-SAVE_ATTEMPTS = 3  # each retry follows another save of the same draft that succeeded
-
-
-def _save(visit: answers.Visit, invitation: answers.Answering, place: Place,
-          posted: Mapping[str, Any]) -> bool:
-    """Save and commit; True when the parent should see support text. When another tab or a double
-    tap saved the same draft since it was read (or created it first), read it again and merge once
-    more. Answers submitted meanwhile are final: the parent gets the neutral page."""
-    attempts = SAVE_ATTEMPTS
-    while True:
-        now = registry.now()
+@respond.errorhandler(CSRFError)
+def expired_form(_error: CSRFError) -> tuple[str, int]:
+    if request.endpoint == "respond.page" and current_visit():
         try:
-            change = answers.change(invitation, place.instrument, posted, place.language.shown, visit, now)
-            with db.writing():
-                if change.raised:
-                    db.together()  # the coordinator's alert commits with the answer that raised it
-                answers.save(db.connection, change, now)
-                db.commit()
-            return bool(change.raised)
-        except answers.NotEditable:
-            db.rollback()
-            raise service.LinkUnusable from None
-        except (answers.SavedMeanwhile, IntegrityError):
-            db.rollback()
-            attempts -= 1
-            if not attempts:
-                raise
-            _visit, invitation = current_invitation()
+            return page_after_expired_form(), 400
+        except service.LinkUnusable as unusable:
+            return neutral_page(unusable)
+    return render("respond/expired.html", again=request.path), 400
 
 
 def page_after_expired_form() -> str:
@@ -196,7 +145,7 @@ def review() -> str:
     )
 
 
-def _described(invitation: answers.Answering, missing: list[answers.Missing]) -> list[dict[str, Any]]:
+def _described(invitation: answers.ParentInvitation, missing: list[answers.Missing]) -> list[dict[str, Any]]:
     """Each empty item with its text in the language the parent saw it in."""
     rows = []
     for entry in missing:
@@ -211,13 +160,12 @@ def _described(invitation: answers.Answering, missing: list[answers.Missing]) ->
 @respond.post("/q/submit")
 def submit() -> WerkzeugResponse:
     _visit, invitation = current_invitation(allow_completed=True)
-    with db.writing():  # the completion's UPDATE runs in submit(), so the turn starts before it
-        try:
-            service.submit(db.connection, invitation, registry.catalogue(), pages_of(invitation.instruments),
-                           registry.now())
-        except service.AnswersMissing:
-            return redirect(url_for("respond.review"))
-        db.commit()
+    try:
+        service.submit(db.session, invitation, registry.catalogue(), pages_of(invitation.instruments),
+                       registry.now())
+    except service.AnswersMissing:
+        return redirect(url_for("respond.review"))
+    db.session.commit()
     return redirect(url_for("respond.thanks"), 303)
 
 

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from portal.measures import Instrument
+
 PAGE_SIZE = 8
 
 
@@ -23,7 +25,7 @@ class Page:
     parts: int
 
 
-def plan(instruments: Sequence[Any], size: int = PAGE_SIZE) -> list[Page]:
+def plan(instruments: Sequence[Instrument], size: int = PAGE_SIZE) -> list[Page]:
     pages: list[Page] = []
     for instrument in instruments:
         ids = [item.id for item in instrument.items]
@@ -54,6 +56,3 @@ def first_unanswered(pages: Sequence[Page], answers: Mapping[str, Mapping[str, A
             return page.number
     return None
 
-
-def page_of(pages: Sequence[Page], instrument_id: str, item_id: str) -> int:
-    return next(p.number for p in pages if p.instrument_id == instrument_id and item_id in p.item_ids)

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.families.models import Invitation, InvitationState, Respondent, Response, started_in_sql
-from portal.respond.answers import Answering, blocking
+from portal.families.packs import keep_packs
+from portal.measures import Instrument
+from portal.respond import answers
+from portal.respond.answers import ParentInvitation, Visit, blocking
 from portal.respond.paging import Page
 from portal.security import hash_access_code, hash_token, looks_like_token, normalise_access_code
 
@@ -61,12 +65,44 @@ def start(invitation: Invitation, now: dt.datetime) -> None:
     invitation.start(now)
 
 
-def set_language(connection: Connection, respondent_id: int, language: str) -> None:
+def set_language(session: Session, respondent_id: int, language: str) -> None:
     """The parent's choice on a page becomes their stored language, for pages and messages."""
-    connection.execute(update(Respondent).where(Respondent.id == respondent_id).values(language=language))
+    session.execute(update(Respondent).where(Respondent.id == respondent_id).values(language=language))
 
 
-def submit(connection: Connection, invitation: Answering, catalogue: Mapping[str, Any],
+SAVE_ATTEMPTS = 3  # each retry follows another save of the same draft that succeeded
+
+
+def save_page(session: Session, visit: Visit, invitation: ParentInvitation, instrument: Instrument,
+              page: Mapping[str, Any], language: str, now: dt.datetime) -> bool:
+    """Merge one page's answers into the instrument's draft and commit it with the alerts they raise;
+    True when an alert was raised (the parent then sees the support text).
+
+    When another tab or a double tap saved the same draft since it was read (or created it first),
+    read it again and merge once more. Answers submitted meanwhile are final: LinkUnusable.
+    """
+    attempts = SAVE_ATTEMPTS
+    while True:
+        try:
+            change = answers.change(invitation, instrument, page, language, visit, now)
+            answers.save(session, change, now)
+            session.commit()
+            return bool(change.raised)
+        except answers.NotEditable:
+            session.rollback()
+            raise LinkUnusable from None
+        except (answers.SavedMeanwhile, IntegrityError):
+            session.rollback()
+            attempts -= 1
+            if not attempts:
+                raise
+        reread = answers.load(session, visit.invitation_id)
+        if reread is None:
+            raise LinkUnusable
+        invitation = reread
+
+
+def submit(session: Session, invitation: ParentInvitation, catalogue: Mapping[str, Instrument],
            pages: Sequence[Page], now: dt.datetime) -> bool:
     """Freeze every answered instrument and close the invitation; True if this call did it.
 
@@ -77,16 +113,17 @@ def submit(connection: Connection, invitation: Answering, catalogue: Mapping[str
         return False
     if blocking(invitation, catalogue, pages):
         raise AnswersMissing
-    closed = connection.execute(
+    closed = session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, started_in_sql(now))
         .values(completed_at=now)
     )
-    if closed.rowcount != 1:
+    if cast(CursorResult[Any], closed).rowcount != 1:
         return False
-    connection.execute(
+    session.execute(
         update(Response)
         .where(Response.invitation_id == invitation.id, Response.status == "draft")
         .values(status="completed", completed_at=now)
     )
+    keep_packs(session.connection(), invitation.responses, catalogue)
     return True

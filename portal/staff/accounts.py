@@ -28,7 +28,7 @@ def new_password() -> str:
 
 def create(
     session: Session, *, email: str, role: str, sites: list[str], blinded: bool, password: str,
-    actor: str, now: dt.datetime,
+    actor: str, now: dt.datetime, language: str | None = None,
 ) -> StaffUser:
     email = email.strip().lower()
     if "@" not in email:
@@ -42,7 +42,7 @@ def create(
         raise AccountError(f"an account for {email} exists already")
     user = StaffUser(email=email, password_hash=auth.hasher().hash(password), role=role,
                      sites=sites if role == "coordinator" else [], blinded=blinded, created_at=now,
-                     must_change_password=True)
+                     must_change_password=True, language=language)
     session.add(user)
     session.flush()
     record(session, now=now, actor=actor, action="staff_created", account=user.id, role=role,

@@ -8,72 +8,54 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.audit import record
-from portal.families.models import Arm, Family, FamilyStatus
+from portal.families.models import Arm, Family, FamilyStatus, Site
+from portal.measures.model import age_in_months
 from portal.protocol import allocation as pure
 from portal.protocol.model import Protocol
 from portal.staff.records import AllocationRecord, AllocationSlot
+from portal.staff.sequence import AllocationError, Seal
+
+__all__ = ["AllocationError", "allocate", "correct", "history", "record_decided", "site_balance"]
 
 
-class AllocationError(ValueError):
-    """An allocation that cannot be made; the message says what to do."""
-
-
-@dataclass(frozen=True, slots=True)
-class SequenceReport:
-    site: str
-    slots: int
-    added: int
-    fingerprint: str
-
-
-def generate_sequence(
-    session: Session, protocol: Protocol, *, seed: str, per_site: int, actor: str, now: dt.datetime
-) -> list[SequenceReport]:
-    """Store the sequence from the seed; where one is stored, it must be the same one (extended)."""
-    reports = []
-    for site in protocol.sites:
-        wanted = pure.site_sequence(seed, site.id, protocol.arms, per_site)
-        stored = {s.position: s for s in session.scalars(select(AllocationSlot).filter_by(site_code=site.id))}
-        for slot in wanted:
-            held = stored.get(slot.position)
-            if held is not None and (held.arm_code, held.block) != (slot.arm, slot.block):
-                raise AllocationError(
-                    f"site {site.id}: the stored sequence was made from another seed; nothing was changed"
-                )
-        fresh = [slot for slot in wanted if slot.position not in stored]
-        session.add_all(
-            AllocationSlot(site_code=s.site, position=s.position, block=s.block, block_size=s.block_size,
-                           arm_code=s.arm) for s in fresh
-        )
-        total = len(stored) + len(fresh)
-        reports.append(SequenceReport(site.id, total, len(fresh), pure.fingerprint(wanted)))
-    record(session, now=now, actor=actor, action="allocation_sequence_generated",
-           sites={r.site: r.slots for r in reports})
-    return reports
-
-
-def allocate(session: Session, family: Family, *, actor: str, now: dt.datetime, audit: bool = True) -> str:
-    """Give the family the next unused place in its site's sequence."""
+def allocate(
+    session: Session, family: Family, *, protocol: Protocol, key: bytes | None, actor: str, now: dt.datetime,
+    audit: bool = True,
+) -> str:
+    """Give the family the next unused place in its stratum's sealed sequence; audited with the place."""
     _check_allocatable(family)
+    seal = Seal(key)
+    stratum = _stratum(protocol, family)
     slot = session.scalars(
         select(AllocationSlot)
-        .where(AllocationSlot.site_code == family.site.code, AllocationSlot.family_id.is_(None))
+        .where(AllocationSlot.stratum == stratum, AllocationSlot.family_id.is_(None))
         .order_by(AllocationSlot.position).limit(1).with_for_update(skip_locked=True)
     ).first()
     if slot is None:
         raise AllocationError(
-            f"No allocation sequence is left for site {family.site.code}. "
-            "Ask the data manager to run `flask --app portal allocation generate`."
+            f"No allocation sequence is left for {family.site.name}. The data manager must create one; "
+            "until then the family stays enrolled without an arm."
         )
+    arm = seal.open(slot).arm
     slot.family_id, slot.used_at = family.id, now
-    _set_arm(session, family, slot.arm_code, "portal", actor=actor, now=now, audit=audit)
-    return slot.arm_code
+    _set_arm(session, family, arm, "portal", actor=actor, now=now, audit=False)
+    # every allocation has its own entry, also inside enrolment (`audit` only spares a second one)
+    record(session, now=now, actor=actor, action="allocation_portal", subject=family.pseudonym, arm=arm,
+           stratum=stratum, position=slot.position, **({} if audit else {"during": "enrolment"}))
+    return arm
+
+
+def _stratum(protocol: Protocol, family: Family) -> str:
+    months = age_in_months(family.child.birth_month, family.baseline_date) if family.child else None
+    try:
+        return pure.stratum_of(protocol, family.site.code, months)
+    except pure.AllocationSequenceError as problem:
+        raise AllocationError(str(problem)) from None
 
 
 def record_decided(
@@ -103,8 +85,12 @@ def history(session: Session, family: Family) -> list[AllocationRecord]:
 def site_balance(session: Session) -> dict[str, dict[str, int]]:
     """Allocated families per site and arm (for the data manager; never upcoming places)."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for slot in session.scalars(select(AllocationSlot).where(AllocationSlot.family_id.is_not(None))):
-        counts[slot.site_code][slot.arm_code] += 1
+    rows = session.execute(
+        select(Site.code, Arm.code).join(Family, Family.site_id == Site.id).join(Arm, Family.arm_id == Arm.id)
+        .join(AllocationSlot, AllocationSlot.family_id == Family.id)
+    )
+    for site, arm in rows:
+        counts[site][arm] += 1
     return {site: dict(arms) for site, arms in counts.items()}
 
 

@@ -9,20 +9,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from sqlalchemy import func, select
 
 from portal import registry
 from portal.contacts import contact_book
 from portal.db import db
 from portal.families.enrolment import NewFamily
 from portal.families.models import Family
+from portal.measures.model import age_in_months
+from portal.protocol import allocation as pure
 from portal.staff.enrolment import Person, add_family, commit_both, people_to_respondents
-from portal.staff.intake import COLUMNS, FAMILY_COLUMNS, Problem, Row, check_row
-from portal.staff.records import AllocationSlot
+from portal.staff.i18n import N_, _
+from portal.staff.intake import ALL_COLUMNS, COLUMNS, FAMILY_COLUMNS, Problem, Row, check_row
+from portal.staff.sequence import places_left
 
 
 class BatchRejected(ValueError):
@@ -41,18 +42,21 @@ class Enrolled:
     arm_given: bool
 
 
-def decode(data: bytes) -> str:
+def decode(data: bytes, *, utf8_only: bool = False) -> str:
+    """Text of the file; `utf8_only` refuses the Windows-1252 fallback (the browser upload)."""
     if b"\x00" in data:  # no spreadsheet writes one into a CSV, and PostgreSQL cannot store it
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
-        raise BatchRejected([Problem(line, "file", "holds a NUL byte: save the file as CSV UTF-8")])
+        raise BatchRejected([Problem(line, "file", _("holds a NUL byte: save the file as CSV UTF-8"))])
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        if utf8_only:
+            problem = _("byte %(number)s is not UTF-8: save the file as CSV UTF-8", number=error.start + 1)
+            raise BatchRejected([Problem(1, "file", problem)]) from None
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as error:  # five byte values mean nothing in Windows-1252 either
-        problem = f"byte {error.start + 1} is not text: save the file as CSV UTF-8"
+        problem = _("byte %(number)s is not text: save the file as CSV UTF-8", number=error.start + 1)
         raise BatchRejected([Problem(1, "file", problem)]) from None
 
 
@@ -63,7 +67,13 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
     names = [(n or "").strip().lower() for n in reader.fieldnames or []]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
-        raise BatchRejected([Problem(1, c, "this column is missing from the header") for c in missing])
+        raise BatchRejected([Problem(1, c, _("this column is missing from the header")) for c in missing])
+    unknown = [n for n in names if n not in ALL_COLUMNS]
+    if unknown:
+        known = ", ".join(ALL_COLUMNS)
+        named = ", ".join(unknown)
+        raise BatchRejected([Problem(1, "file", _("has an unknown column: %(named)s (known: %(known)s)",
+                                                        named=named, known=known))])
     reader.fieldnames = names
     rows = []
     try:
@@ -71,7 +81,8 @@ def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
             if any((v or "").strip() for k, v in raw.items() if k is not None):
                 rows.append((reader.line_num, {k: v or "" for k, v in raw.items() if k is not None}))
     except csv.Error as error:  # a cell longer than the csv module allows, or a broken quote
-        raise BatchRejected([Problem(reader.line_num, "file", f"cannot be read as CSV ({error})")]) from None
+        unreadable = _("cannot be read as CSV (%(error)s)", error=error)
+        raise BatchRejected([Problem(reader.line_num, "file", unreadable)]) from None
     return rows
 
 
@@ -89,13 +100,13 @@ def check_batch(
         else:
             good.append(checked)
     if not rows:
-        problems.append(Problem(1, "family_ref", "the file has no rows below the header"))
+        problems.append(Problem(1, "family_ref", _("the file has no rows below the header")))
     families = _group(good, problems)
     problems.extend(_duplicates(good))
     if allocate_missing:
-        problems.extend(_sequence_left(families))
+        problems.extend(_sequence_left(families, baseline))
     if problems:
-        raise BatchRejected(sorted(problems, key=lambda p: (p.line, COLUMNS.index(p.column))))
+        raise BatchRejected(sorted(problems, key=lambda p: (p.line, ALL_COLUMNS.index(p.column))))
     return families
 
 
@@ -108,41 +119,65 @@ def _group(rows: list[Row], problems: list[Problem]) -> list[list[Row]]:
         for row in members[1:]:
             for column in FAMILY_COLUMNS:
                 if getattr(row, column) != getattr(first, column):
-                    message = f"differs from line {first.line} of the same family"
+                    message = _("differs from line %(line)s of the same family", line=first.line)
                     problems.append(Problem(row.line, column, message))
         if len(members) > 2:
-            problems.append(Problem(members[2].line, "family_ref", "a family has at most two respondents"))
+            problems.append(Problem(members[2].line, "family_ref", _("a family has at most two respondents")))
     return list(groups.values())
 
 
 def _duplicates(rows: list[Row]) -> Iterable[Problem]:
+    """A phone or e-mail may be shared by the two parents of one family, never across families."""
     book = contact_book()
-    seen: Counter[tuple[str, str]] = Counter()
+    first_family: dict[tuple[str, str], str] = {}
     for row in rows:
         for column, value in (("phone", row.contact.phone), ("email", row.contact.email)):
             if value is None:
                 continue
-            seen[(column, value.lower())] += 1
-            if seen[(column, value.lower())] > 1:
-                yield Problem(row.line, column, "the same person appears earlier in this file")
+            owner = first_family.setdefault((column, value.lower()), row.family_ref)
+            if owner != row.family_ref:
+                yield Problem(row.line, column, _("the same person appears earlier in this file"))
             elif book.find(**{column: value}):
-                yield Problem(row.line, column, "a person with this contact detail is already enrolled")
+                yield Problem(row.line, column, _("a person with this contact detail is already enrolled"))
 
 
-def _sequence_left(families: list[list[Row]]) -> Iterable[Problem]:
+NO_SEQUENCE = N_("the portal cannot allocate at this site yet: the data manager must create its allocation "
+               "sequence (choose to allocate later, or give the arm decided elsewhere)")
+
+
+def _sequence_left(families: list[list[Row]], baseline: dt.date) -> Iterable[Problem]:
+    protocol = registry.protocol()
     needed: dict[str, list[Row]] = defaultdict(list)
     for members in families:
-        if members[0].arm is None:
-            needed[members[0].site].append(members[0])
-    for site, firsts in needed.items():
-        left = db.session.scalar(
-            select(func.count(AllocationSlot.id)).where(
-                AllocationSlot.site_code == site, AllocationSlot.family_id.is_(None)
-            )
-        ) or 0
-        for row in firsts[left:]:
-            yield Problem(row.line, "arm", f"the portal cannot allocate: no place is left in the allocation "
-                                            f"sequence for {site} (ask the data manager to generate one)")
+        first = members[0]
+        if first.arm is None:
+            months = age_in_months(first.child_birth_month.replace(day=1), baseline)
+            needed[pure.stratum_of(protocol, first.site, months)].append(first)
+    left = places_left(db.session)
+    for stratum, firsts in needed.items():
+        for row in firsts[left.get(stratum, 0):]:
+            yield Problem(row.line, "arm", _(NO_SEQUENCE))
+
+
+UPLOAD_LIMIT = 2 * 1024 * 1024  # a browser upload; thousands of families, far more than one sitting
+
+
+def upload_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a file sent from the browser: at most 2 MB, UTF-8 only, known columns only."""
+    if len(data) > UPLOAD_LIMIT:
+        raise BatchRejected([Problem(1, "file", _("is larger than 2 MB: split it into smaller files"))])
+    return read_rows(decode(data, utf8_only=True))
+
+
+def preview(
+    rows: list[tuple[int, dict[str, str]]], *, now: dt.datetime, allocate_missing: bool
+) -> list[list[Row]]:
+    """What enrol_rows would enrol, checked by the same rules; nothing is written."""
+    return check_batch(rows, _enrolment_day(now), allocate_missing=allocate_missing)
+
+
+def _enrolment_day(now: dt.datetime) -> dt.date:
+    return now.astimezone(registry.protocol().timezone).date()
 
 
 def import_batch(data: bytes, *, actor: str, now: dt.datetime) -> list[Enrolled]:
@@ -154,7 +189,7 @@ def enrol_rows(
     rows: list[tuple[int, dict[str, str]]], *, actor: str, now: dt.datetime, allocate_missing: bool = True
 ) -> list[Enrolled]:
     """Check everything, then enrol every family in one transaction."""
-    baseline = now.astimezone(registry.protocol().timezone).date()
+    baseline = _enrolment_day(now)
     families = check_batch(rows, baseline, allocate_missing=allocate_missing)
     done = []
     try:
@@ -174,7 +209,8 @@ def _enrol_rows(
     members: list[Row], baseline: dt.date, actor: str, now: dt.datetime, allocate: bool
 ) -> Family:
     first = members[0]
-    people = [Person(role=r.role, language=r.language, contact=r.contact) for r in members]
+    people = [Person(role=r.role, language=r.language, contact=r.contact, consent=r.consent)
+              for r in members]
     new = NewFamily(
         site=first.site, baseline=baseline, respondents=people_to_respondents(people),
         child_birth_month=first.child_birth_month, consent_version=first.consent_version, arm=first.arm,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from portal.staff import i18n
 from portal.staff.access import guard
 
 staff = Blueprint("staff", __name__, url_prefix="/staff")
 staff.before_request(guard)
+i18n.configure(staff)  # after the guard: the signed-in account chooses the language

@@ -14,7 +14,7 @@ from portal.cli import current_time, now_option
 from portal.db import db
 from portal.families.models import Family
 from portal.families.replan import RespondentChanges
-from portal.staff import accounts, allocation
+from portal.staff import accounts, allocation, sequence
 
 users_cli = AppGroup("users", help="Staff accounts: create, disable, reset the second factor, set the role.")
 allocation_cli = AppGroup("allocation", help="The concealed allocation sequence.")
@@ -27,16 +27,18 @@ allocation_cli = AppGroup("allocation", help="The concealed allocation sequence.
 @click.option("--blinded/--unblinded", default=True, show_default=True,
               help="Blinded accounts never see which arm a family is in.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead.")
+@click.option("--language", type=click.Choice(["nb", "en"]), default=None,
+              help="The workspace's language for this person (default: the study's).")
 @now_option
 def users_create(
     email: str, role: str, sites: tuple[str, ...], blinded: bool, password_stdin: bool,
-    now: dt.datetime | None,
+    language: str | None, now: dt.datetime | None,
 ) -> None:
     """Create an account; prints a one-time password unless --password-stdin is given."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else accounts.new_password()
     try:
         user = accounts.create(db.session, email=email, role=role, sites=list(sites), blinded=blinded,
-                               password=password, actor="cli", now=current_time(now))
+                               password=password, actor="cli", now=current_time(now), language=language)
     except accounts.AccountError as problem:
         raise click.UsageError(str(problem)) from None
     db.session.commit()
@@ -91,19 +93,39 @@ def _on_account(email: str, action: accounts.AccountAction, now: dt.datetime | N
 
 @allocation_cli.command("generate")
 @click.option("--seed", required=True, help="A secret seed (8+ characters); keep it away from coordinators.")
-@click.option("--per-site", default=200, show_default=True, type=click.IntRange(1, 100_000),
-              help="At least this many places per site (whole blocks of 2 and 4).")
+@click.option("--per-site", "per_stratum", default=200, show_default=True, type=click.IntRange(1, 100_000),
+              help="At least this many places per stratum (site, or site and age group), in whole blocks.")
 @now_option
-def allocation_generate(seed: str, per_site: int, now: dt.datetime | None) -> None:
-    """Store (or check, or extend) the sequence made from SEED. Never prints upcoming allocations."""
+def allocation_generate(seed: str, per_stratum: int, now: dt.datetime | None) -> None:
+    """Seal (or extend) the sequence made from SEED. Never prints upcoming allocations."""
     try:
-        reports = allocation.generate_sequence(db.session, registry.protocol(), seed=seed, per_site=per_site,
-                                               actor="cli", now=current_time(now))
-    except (allocation.AllocationError, ValueError) as problem:
+        reports = sequence.generate_sequence(
+            db.session, registry.protocol(), key=registry.settings().allocation_key, seed=seed,
+            per_stratum=per_stratum, actor="cli", now=current_time(now))
+    except (sequence.AllocationError, ValueError) as problem:
         raise click.UsageError(str(problem)) from None
     db.session.commit()
     for r in reports:
-        click.echo(f"{r.site}: {r.slots} places ({r.added} new)  fingerprint {r.fingerprint}")
+        click.echo(f"{r.stratum}: {r.slots} places ({r.added} new)  fingerprint {r.fingerprint}")
+
+
+@allocation_cli.command("check")
+@click.option("--seed", required=True, help="The seed the data manager keeps.")
+@now_option
+def allocation_check(seed: str, now: dt.datetime | None) -> None:
+    """Make the whole sequence again from SEED and compare it with every stored place and allocation."""
+    try:
+        reports = sequence.check_sequence(
+            db.session, registry.protocol(), key=registry.settings().allocation_key, seed=seed, actor="cli",
+            now=current_time(now))
+    except (sequence.AllocationError, ValueError) as problem:
+        db.session.rollback()
+        raise click.ClickException(str(problem)) from None
+    db.session.commit()
+    for r in reports:
+        click.echo(f"{r.stratum}: {r.checked} sealed places agree with the seed, {r.allocated} allocated "
+                   f"families have their place's arm  fingerprint {r.fingerprint}")
+    click.echo("The stored sequence is the one the seed gives.")
 
 
 @allocation_cli.command("correct")
@@ -143,6 +165,9 @@ def schedule_replan(dry_run: bool, now: dt.datetime | None) -> None:
             click.echo(f"{item.family} {item.respondent} {change.wave}: {'; '.join(change.describe())}")
     verb = "would change" if dry_run else "changed"
     click.echo(f"{len(found)} respondents' schedules {verb}.")
+    if dry_run:
+        moving = len(replanning.reminders_to_move(db.session, moment))
+        click.echo(f"{moving} invitations' queued reminders would move.")
 
 
 def _apply(session: Session, moment: dt.datetime) -> list[RespondentChanges]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from portal.staff.retention import STAGES, Flow
 
 BOX_W, BOX_GAP, COL_GAP = 190, 26, 24
-HEAD_H, WAVE_H, LINE_H = 44, 24 + 16 * len(STAGES), 16
+HEAD_H, WAVE_H, LINE_H = 44, 24 + 16 * (len(STAGES) + 1), 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +51,7 @@ def layout(result: Flow) -> Drawing:
             top = bottom + BOX_GAP
             counts = by_column[column]
             lines = [wave] + [f"{s}: {counts[s]} ({result.percent(column, counts[s])})" for s in STAGES]
+            lines.append(f"staff attempts: {result.attempts[wave][column]}")
             arrows.append(Arrow(x + BOX_W // 2, bottom, top))
             boxes.append(Box(x, top, BOX_W, WAVE_H, lines))
     height = max(b.y + b.h for b in boxes) + 10

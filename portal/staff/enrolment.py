@@ -11,6 +11,7 @@ from portal import registry
 from portal.audit import record
 from portal.contacts import ContactDetails, contact_book
 from portal.db import db
+from portal.families.consent import Consent
 from portal.families.enrolment import EnrolmentError, NewFamily, NewRespondent, enrol_family
 from portal.families.models import Family
 from portal.messaging.planning import plan_family
@@ -22,6 +23,7 @@ class Person:
     role: str
     language: str
     contact: ContactDetails
+    consent: Consent | None = None  # None: the family's consent version, signed on the baseline day
 
 
 def enrol(
@@ -53,7 +55,8 @@ def add_family(
     if new.arm is not None:
         allocation.record_decided(db.session, family, new.arm, actor=actor, now=now, audit=False)
     elif allocate:
-        allocation.allocate(db.session, family, actor=actor, now=now, audit=False)
+        allocation.allocate(db.session, family, protocol=registry.protocol(),
+                            key=registry.settings().allocation_key, actor=actor, now=now, audit=False)
     # one audit entry for the whole step (the allocation record holds the arm)
     record(db.session, now=now, actor=actor, action="enrol", subject=family.pseudonym,
            respondents=[r.pseudonym for r in family.respondents], consent_version=new.consent_version,
@@ -74,4 +77,4 @@ def commit_both() -> None:
 
 
 def people_to_respondents(people: Sequence[Person]) -> list[NewRespondent]:
-    return [NewRespondent(role=p.role, language=p.language) for p in people]
+    return [NewRespondent(role=p.role, language=p.language, consent=p.consent) for p in people]

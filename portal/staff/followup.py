@@ -1,4 +1,4 @@
-"""Following the waves: counts per site and state, and the families behind them."""
+"""Following the waves: counts per site and state (the families behind them are on the call list)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from portal.families.models import Arm, Family, FamilyStatus, Invitation, InvitationState, Respondent, Site
 
 BUCKETS = ("due_this_week", "open", "started", "overdue", "completed", "expired")
+# the call list's state filter that shows the families behind a count (the "" is the whole list)
+ON_CALL_LIST = {"due_this_week": "", "open": "not_started", "started": "started", "overdue": "overdue"}
 LABELS = {
     "due_this_week": "Due this week", "open": "Open", "started": "Started", "overdue": "Overdue",
     "completed": "Completed", "expired": "Expired",
@@ -68,17 +70,3 @@ def site_rows(
     for invitation, site in _invitations(session, sites, filters):
         rows[site].counts.update(buckets(invitation, now, zone))
     return list(rows.values())
-
-
-def families_needing_attention(
-    session: Session, sites: list[str], filters: Filters, now: dt.datetime, zone: ZoneInfo
-) -> list[tuple[str, str, str, list[str]]]:
-    """(family pseudonym, respondent pseudonym, wave, buckets) for invitations due, open or overdue."""
-    wanted = {"due_this_week", "open", "started", "overdue"}
-    found = []
-    for invitation, _site in _invitations(session, sites, filters):
-        marks = buckets(invitation, now, zone)
-        if wanted.intersection(marks):
-            respondent = invitation.respondent
-            found.append((respondent.family.pseudonym, respondent.pseudonym, invitation.wave, marks))
-    return sorted(found, key=lambda row: ("overdue" not in row[3], row[0], row[2]))

@@ -12,12 +12,17 @@ from dataclasses import dataclass, field
 
 from portal.contacts import ContactDetails, InvalidContact
 from portal.contacts.book import normalise_email, normalise_phone
+from portal.families.consent import Consent, ConsentError, parse_covers
 from portal.protocol.model import ROLES, Protocol
+from portal.staff.i18n import N_, _
 
 COLUMNS = (
     "family_ref", "site", "language", "respondent_role", "name", "phone", "email",
     "child_birth_month", "consent_version", "arm",
 )
+# each parent's consent: the day signed (default: the day of enrolment) and what it covers (default: all)
+OPTIONAL_COLUMNS = ("consent_date", "consent_covers")
+ALL_COLUMNS = (*COLUMNS, *OPTIONAL_COLUMNS, "file")
 FAMILY_COLUMNS = ("site", "child_birth_month", "consent_version", "arm")
 OLDEST_CHILD_YEARS = 12
 
@@ -43,6 +48,7 @@ class Row:
     child_birth_month: dt.date
     consent_version: str
     arm: str | None
+    consent: Consent
 
 
 @dataclass(slots=True)
@@ -74,26 +80,35 @@ def check_row(
     arm_text = check.text("arm")
     if arm_text and arm_text not in protocol.arm_ids():
         known = ", ".join(protocol.arm_ids())
-        check.fail("arm", f"unknown arm {arm_text!r} (known: {known}; leave empty to allocate)")
+        check.fail("arm", _("unknown arm %(value)s (known: %(known)s; leave empty to allocate)",
+                            value=repr(arm_text), known=known))
     month = _birth_month(check, baseline)
+    consent = _consent(check, baseline)
     contact = _contact(check)
-    if check.problems or month is None or contact is None:
+    if check.problems or month is None or contact is None or consent is None:
         return check.problems
     return Row(line, check.text("family_ref"), site, language, role, contact, month,
-               check.text("consent_version"), arm_text or None)
+               check.text("consent_version"), arm_text or None, consent)
 
 
 def _require(check: RowCheck, *columns: str) -> None:
     for column in columns:
         if not check.text(column):
-            check.fail(column, "is empty")
+            check.fail(column, _("is empty"))
+
+
+UNKNOWN = {
+    "site": N_("unknown site %(value)s (known: %(known)s)"),
+    "language": N_("unknown language %(value)s (known: %(known)s)"),
+    "role": N_("unknown role %(value)s (known: %(known)s)"),
+}
 
 
 def _choice(check: RowCheck, column: str, known: list[str], what: str) -> str:
     value = check.text(column)
     if value not in known:
-        shown = f"{value!r}" if value else "nothing"
-        check.fail(column, f"unknown {what} {shown} (known: {', '.join(known)})")
+        shown = repr(value) if value else _("nothing")
+        check.fail(column, _(UNKNOWN[what], value=shown, known=", ".join(known)))
     return value
 
 
@@ -104,12 +119,31 @@ def _birth_month(check: RowCheck, baseline: dt.date) -> dt.date | None:
     except ValueError:
         month = None
     if month is None:
-        check.fail("child_birth_month", f"{text!r} is not a month like 2019-05")
+        check.fail("child_birth_month", _("%(text)s is not a month like 2019-05", text=repr(text)))
         return None
     if month > baseline or child_age_years(month, baseline) > OLDEST_CHILD_YEARS:
-        check.fail("child_birth_month", f"the child must be 0 to {OLDEST_CHILD_YEARS} years old at enrolment")
+        check.fail("child_birth_month", _("the child must be 0 to %(oldest)s years old at enrolment",
+                                          oldest=OLDEST_CHILD_YEARS))
         return None
     return month
+
+
+def _consent(check: RowCheck, baseline: dt.date) -> Consent | None:
+    date_text, covers_text = check.text("consent_date"), check.text("consent_covers")
+    try:
+        date = dt.date.fromisoformat(date_text) if date_text else baseline
+    except ValueError:
+        check.fail("consent_date", _("%(text)s is not a date like 2026-09-01", text=repr(date_text)))
+        return None
+    try:
+        questionnaires, sms, email = parse_covers(covers_text) if covers_text else (True, True, True)
+        consent = Consent(check.text("consent_version"), date, questionnaires, sms, email)
+        if consent.version:  # an empty version is reported once, as an empty column
+            consent.check(baseline)
+    except ConsentError as problem:
+        check.fail(f"consent_{problem.part}", _(problem.template, **problem.values))
+        return None
+    return consent
 
 
 def _contact(check: RowCheck) -> ContactDetails | None:
@@ -123,7 +157,16 @@ def _contact(check: RowCheck) -> ContactDetails | None:
     except InvalidContact as problem:
         check.fail("email", str(problem))
     if not check.text("phone") and not check.text("email"):
-        check.fail("phone", "give a phone number or an e-mail address")
+        check.fail("phone", _("give a phone number or an e-mail address"))
     if check.problems:
         return None
     return ContactDetails(name=check.text("name"), phone=phone, email=email)
+
+
+# Consent refusals (portal.families.consent, in English), marked so the catalogue carries them.
+_CONSENT_REFUSALS = (
+    N_("the consent form's version is missing"),
+    N_("consent cannot be signed after the day of enrolment"),
+    N_("a parent takes part only with consent to the questionnaires"),
+    N_("unknown consent %(words)s (known: %(known)s)"),
+)

@@ -21,6 +21,7 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(16))
     sites: Mapped[list[str]]  # site codes a coordinator may see; empty means none
     blinded: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str | None] = mapped_column(String(8))  # the workspace's language; None: the study's
     totp_secret: Mapped[str | None] = mapped_column(String(255))  # sealed (portal.staff.sealing)
     # the last TOTP time step accepted: a code seen once is never accepted again
     totp_last_step: Mapped[int | None]
@@ -36,9 +37,6 @@ class StaffUser(Base):
     def actor(self) -> str:
         """How the audit trail names this account."""
         return f"staff:{self.id}"
-
-    def may_see_site(self, site_code: str) -> bool:
-        return self.role == "admin" or site_code in self.sites
 
     @property
     def sees_arm(self) -> bool:

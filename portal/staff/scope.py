@@ -7,7 +7,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from portal import registry
-from portal.families.models import Family, Invitation, Respondent, Site
+from portal.families.models import Family, FamilyStatus, Invitation, Respondent, Site
 from portal.staff.models import StaffUser
 
 
@@ -22,6 +22,14 @@ def visible_sites(user: StaffUser) -> list[str]:
 
 def families_in_scope(user: StaffUser) -> Select[Family]:
     return select(Family).join(Site).where(Site.code.in_(visible_sites(user)))
+
+
+def respondents_in_scope(user: StaffUser) -> Select[str]:
+    """The pseudonyms of every respondent the account may see whose family is not erased."""
+    return (
+        select(Respondent.pseudonym).join(Family).join(Site)
+        .where(Site.code.in_(visible_sites(user)), Family.status != FamilyStatus.erased)
+    )
 
 
 def family_or_404(session: Session, user: StaffUser, pseudonym: str) -> Family:

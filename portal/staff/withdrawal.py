@@ -6,15 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from portal.audit import AuditEvent, record
 from portal.contacts import ContactDetails, contact_book
 from portal.families import withdrawal
-from portal.families.models import Alert, Family, Respondent
+from portal.families.models import Alert, Family, Invitation, Respondent
 from portal.staff.models import StaffUser
-from portal.staff.records import AllocationRecord, Note
+from portal.staff.records import AllocationRecord, Note, StaffAttempt
 
 SCOPES = {
     "stop_contact": "Stop contact (keep answers)",
@@ -31,6 +31,8 @@ def withdraw(
 ) -> None:
     if scope not in SCOPES:
         raise WithdrawalError("Choose what the family asked for: stop contact, or erase.")
+    if not reason.strip():
+        raise WithdrawalError("Write the reason (no names): the audit trail keeps it.")
     try:
         if scope == "stop_contact":
             count = withdrawal.stop_contact(family, now)
@@ -45,6 +47,7 @@ def withdraw(
     for pseudonym in pseudonyms:
         book.erase(pseudonym)
     session.execute(delete(Note).where(Note.family_id == family.id))
+    _blank_staff_texts(session, family)
     record(session, now=now, actor=user.actor, action="withdrawal_erase", subject=family.pseudonym,
            respondents=pseudonyms, answers_deleted=deleted, reason=reason[:200])
 
@@ -85,3 +88,10 @@ def access_report(
             for i in respondent.invitations for r in i.responses
         ],
     )
+
+
+def _blank_staff_texts(session: Session, family: Family) -> None:
+    """Attempts and alerts stay, counted in the flow chart; what staff wrote on them goes with the notes."""
+    invitations = select(Invitation.id).join(Respondent).where(Respondent.family_id == family.id)
+    session.execute(update(StaffAttempt).where(StaffAttempt.invitation_id.in_(invitations)).values(note=""))
+    session.execute(update(Alert).where(Alert.family_id == family.id).values(resolution_note=""))

@@ -48,7 +48,7 @@ def test_a_whole_wave_on_a_phone(app: Flask, clock: Clock, browser: Any, live: s
     _walk(app, clock, Phone(browser, live, name, artifacts, javascript=javascript, phone=device), language)
 
 
-@pytest.mark.postgresql  # where a page's save is one statement, with nothing read first
+@pytest.mark.postgresql  # the database production runs on
 def test_a_whole_wave_on_a_phone_on_postgresql(app: Flask, clock: Clock, browser: Any, live: str,
                                                artifacts: Path) -> None:
     _walk(app, clock, Phone(browser, live, "walk-postgresql-nb-pixel7", artifacts, phone="pixel7"), "nb")

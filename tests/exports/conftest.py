@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
 from portal import registry
@@ -100,6 +100,17 @@ def make_user(app: Flask, *, role: str, blinded: bool, email: str | None = None)
         db.session.add(user)
         db.session.commit()
         return user.id
+
+
+def record_unblinding(
+    app: Flask, runner: FlaskCliRunner, reason: str = "database locked, analysis plan signed"
+) -> int:
+    """An admin records the unblinding decision, as the data manager does from the shell."""
+    admin = make_user(app, role="admin", blinded=False, email="trial-admin@staff.example")
+    result = runner.invoke(args=["blinding", "unblind", "--admin", "trial-admin@staff.example",
+                                 "--reason", reason])
+    assert result.exit_code == 0, result.output
+    return admin
 
 
 def sign_in(client: FlaskClient, user_id: int, at: dt.datetime) -> None:

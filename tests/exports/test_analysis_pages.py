@@ -8,10 +8,10 @@ import zipfile
 
 import pandas as pd
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 
 from tests.conftest import Clock, csrf_from
-from tests.exports.conftest import ARMS, IDENTITIES, Seeded, make_user, sign_in
+from tests.exports.conftest import ARMS, IDENTITIES, Seeded, make_user, record_unblinding, sign_in
 
 
 def download(client: FlaskClient, **form: str | list[str]) -> zipfile.ZipFile:
@@ -34,12 +34,13 @@ def test_coordinators_may_not_download(app: Flask, client: FlaskClient, clock: C
 
 
 def test_an_analyst_downloads_data_codebook_and_manifest(
-    app: Flask, client: FlaskClient, seeded: Seeded, clock: Clock
+    app: Flask, client: FlaskClient, runner: FlaskCliRunner, seeded: Seeded, clock: Clock
 ) -> None:
+    record_unblinding(app, runner)
     sign_in(client, make_user(app, role="analyst", blinded=False), clock.now)
     archive = download(client, format="csv", layout="wide", waves=["T0"], instruments=["who5"])
-    assert sorted(archive.namelist()) == ["codebook.html", "codebook.json", "family-partner_wide.csv",
-                                          "manifest.json"]
+    assert sorted(archive.namelist()) == ["codebook.html", "codebook.json", "family-partner_families.csv",
+                                          "family-partner_wide.csv", "manifest.json"]
     frame = pd.read_csv(archive.open("family-partner_wide.csv"))
     assert set(frame["arm"]) == set(ARMS)  # an unblinded analyst who did not ask for blinding
     assert "T0_who5_percent" in frame.columns and "T1_who5_percent" not in frame.columns

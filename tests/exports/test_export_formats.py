@@ -19,9 +19,10 @@ pytestmark = pytest.mark.databases
 def export(runner: FlaskCliRunner, out: Path, *args: str) -> Path:
     result = runner.invoke(args=["export", "--out", str(out), *args])
     assert result.exit_code == 0, result.output
-    data = [p for p in out.iterdir() if p.stem.startswith("family-partner_")]
+    data = [p for p in out.iterdir() if p.stem.startswith("family-partner_") and "families" not in p.stem]
     names = {p.name for p in out.iterdir()}
     assert len(data) == 1 and {"codebook.html", "codebook.json", "manifest.json"} <= names
+    assert f"family-partner_families{data[0].suffix}" in names
     return data[0]
 
 
@@ -86,7 +87,7 @@ def test_parquet_columns_are_typed_and_labelled(runner: FlaskCliRunner, seeded: 
     assert str(schema.field("T0_completed_at").type) == "timestamp[us, tz=UTC]"
     assert schema.field("T0_who5_1").metadata[b"label"].decode().startswith("T0 who5:")
     frame = pd.read_parquet(path)
-    assert len(frame) == 4 and set(frame["arm"]) == {"family_partner", "usual_services"}
+    assert len(frame) == 4 and set(frame["arm"]) == {"A", "B"}  # blinded: the study file says so
 
 
 def test_long_layout_has_a_row_per_respondent_wave_and_instrument(

@@ -24,12 +24,18 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    """`gunicorn 'portal:create_app()'` with the given PORTAL_* environment, on one port for its life."""
+    """`gunicorn 'portal:create_app()'` with the given PORTAL_* environment, on one port for its life.
 
-    def __init__(self, environ: dict[str, str], workers: int = 2, threads: int = 4) -> None:
+    `command` replaces the whole command line (it must bind 127.0.0.1:`port`), and `cwd` the
+    repository as the folder it starts in: a deployment's own gunicorn, config and installed package.
+    """
+
+    def __init__(self, environ: dict[str, str], workers: int = 2, threads: int = 4, *,
+                 command: list[str] | None = None, cwd: Path = ROOT, port: int | None = None) -> None:
         self.environ = environ
         self.workers, self.threads = workers, threads
-        self.port = free_port()
+        self.port = port or free_port()
+        self.command, self.cwd = command, cwd
         self.process: subprocess.Popen[bytes] | None = None
         self.log = Path(environ.get("PORTAL_INSTANCE_PATH", "/tmp")) / f"gunicorn-{self.port}.log"
 
@@ -38,12 +44,13 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Gunicorn:
-        command = [GUNICORN, "--no-control-socket", "-w", str(self.workers), "-k", "gthread",
-                   "--threads", str(self.threads), "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5",
-                   "--log-level", "warning", "portal:create_app()"]
+        command = self.command or [
+            GUNICORN, "--no-control-socket", "-w", str(self.workers), "-k", "gthread", "--threads",
+            str(self.threads), "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "5",
+            "--log-level", "warning", "portal:create_app()"]
         with self.log.open("ab") as log:
             # its own process group, so that a kill reaches the master and every worker at once
-            self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **self.environ},
+            self.process = subprocess.Popen(command, cwd=self.cwd, env={**os.environ, **self.environ},
                                             stdout=log, stderr=log, start_new_session=True)
         self._wait_until_answering()
         return self

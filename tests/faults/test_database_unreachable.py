@@ -40,4 +40,5 @@ def test_the_workspace_gets_its_own_page_and_the_load_balancer_its_answer(unreac
     assert 'lang="en"' in login.text and "Try again in a moment" in login.text
     assert "sqlite" not in login.text.lower() and "Traceback" not in login.text
     health = client.get("/healthz")
-    assert health.status_code == 503 and health.json == {"status": "database unavailable"}
+    assert health.status_code == 503 and health.json == {"status": "unavailable", "main": "unavailable",
+                                                   "keystore": "unavailable"}

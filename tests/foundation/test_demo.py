@@ -52,4 +52,4 @@ def test_opening_a_link_changes_nothing(app: Flask, runner: FlaskCliRunner, clie
 
 
 def test_healthz_answers_when_the_database_does(client: FlaskClient) -> None:
-    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz").get_json() == {"status": "ok", "main": "ok", "keystore": "ok"}

@@ -14,7 +14,7 @@ from portal.contacts.models import Contact
 from tests.conftest import Clock
 from tests.support import postgres
 from tests.support.builders import enrol_family
-from tests.support.import_graph import keystore_crossings, reach
+from tests.support.import_graph import cycles, import_graph, keystore_crossings, reach
 
 pytestmark = pytest.mark.databases
 
@@ -106,3 +106,13 @@ def test_the_import_walk_sees_the_doors_that_exist() -> None:
     assert "portal.contacts" in reach("portal.staff.enrolment")
     assert "portal.contacts" in reach("portal.messaging.dispatcher")
     assert "portal.contacts" not in reach("portal")  # the package root (and create_app's module) stays clean
+
+
+
+def test_no_module_of_the_portal_imports_itself_through_others() -> None:
+    assert cycles(import_graph("portal")) == []
+
+
+def test_the_cycle_walk_finds_cycles() -> None:
+    assert cycles({"a": {"b"}, "b": {"a", "c"}, "c": set()}) == ["a -> b -> a", "b -> a -> b"]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": set()}) == []

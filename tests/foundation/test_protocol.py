@@ -34,6 +34,7 @@ def test_the_family_partner_protocol(protocol) -> None:  # type: ignore[no-untyp
     assert [w.offset_months for w in protocol.waves] == [0, 3, 6, 12, 18]
     assert protocol.arm_ids() == ("family_partner", "usual_services")
     assert {s.name for s in protocol.sites} == {"Øvre Eiker", "Lillehammer", "Larvik"}
+    assert protocol.on_call is not None and protocol.on_call.language == "nb"
     check_instruments(protocol, load_catalogue(default_instrument_dirs(None)), STUDY)
 
 
@@ -45,6 +46,10 @@ def test_the_family_partner_protocol(protocol) -> None:  # type: ignore[no-untyp
     ("instruments: {mother: *baseline", "instruments: {grandma: *baseline", "unknown respondent role"),
     ('send_from: "09:00"', 'send_from: "9 o\'clock"', "study.quiet_hours.send_from"),
     ("reminder_days: [3, 7, 21]", "reminder_days: [3, 7, 99]", "waves[0].reminder_days"),
+    ("email: vakt@familiestudien.example", "email: vakt at familiestudien", "study.on_call.email: 'vakt at"),
+    ("    language: nb\n", "    language: de\n", "study.on_call.language: 'de' is not in study.languages"),
+    ("  on_call:\n", "  on_call: vakt@familiestudien.example\n  old_on_call:\n",
+     "study.on_call: must be a mapping"),
 ])
 def test_a_broken_study_file_names_file_key_and_problem(
     tmp_path: Path, old: str, new: str, message: str

@@ -32,17 +32,29 @@ PARAMETERS = {
     "alert_id": ["{alert}", "999"],
     "user_id": ["{analyst}", "{admin}", "999"],
     "filename": ["portal.css", "staff.css", "nope.js", "..%2Fwsgi.py"],
+    "layout": ["wide", "long", *JUNK],
+    "fmt": ["csv", "sav", *JUNK],
+    "kind": ["json", "html", *JUNK],
+    "instrument_id": ["phq9", "nope", *JUNK],
+    "lang": ["nb", "en", "xx", *JUNK],
 }
 ENDPOINTS = {
     "static", "health.healthz", "respond.link", "respond.start", "respond.code_form", "respond.code_entry",
     "respond.language", "respond.page", "respond.review", "respond.submit", "respond.thanks",
     "staff.login", "staff.login_code", "staff.setup_totp", "staff.logout", "staff.home",
-    "staff.change_password", "staff.dashboard", "staff.find_family", "staff.family", "staff.add_note",
-    "staff.allocate", "staff.edit_contact", "staff.show_link", "staff.revoke_link", "staff.interview",
+    "staff.change_password", "staff.call_list", "staff.search_calls", "staff.print_calls",
+    "staff.call_sheet_csv", "staff.dashboard", "staff.record_contact_attempt", "staff.resend",
+    "staff.confirm_revoke", "staff.resend_selected_links", "staff.instruments", "staff.instrument_preview",
+    "staff.instruments_print", "staff.find_family", "staff.family", "staff.add_note",
+    "staff.allocate", "staff.confirm_allocation", "staff.withdraw_parent", "staff.enrol_csv",
+    "staff.extend_window", "staff.correct_baseline", "staff.set_language", "staff.edit_contact",
+    "staff.show_link", "staff.revoke_link", "staff.interview",
     "staff.enrol", "staff.alerts", "staff.resolve_alert", "staff.withdraw", "staff.access_report",
     "staff.retention", "staff.retention_svg", "staff.retention_csv", "staff.replan", "staff.apply_replan",
     "staff.users", "staff.disable_user", "staff.reset_user_2fa", "analysis.index", "analysis.download",
-    "messaging.sms_receipt",
+    "messaging.sms_receipt", "metrics.exposition",
+    "analysis_api.index", "analysis_api.data_file", "analysis_api.family_file", "analysis_api.codebook",
+    "analysis_api.manifest", "analysis_api.whole_export",
 }
 OTHER_ORIGIN = re.compile(r"""(?:src|href|action|formaction|poster|srcset|xlink:href)\s*=\s*["']?\s*"""
                           r"""(?:[a-z][a-z0-9+.-]*:)?//""", re.IGNORECASE)

@@ -13,7 +13,7 @@ from portal.messaging import texts
 from portal.messaging.texts import render_email, render_sms, sms_size
 
 ROOT = Path(__file__).resolve().parents[2]
-KINDS = ("invitation", "reminder", "last_reminder")
+KINDS = ("invitation", "reminder", "last_reminder", "resend")
 # A real study address is about this long; the token is always 26 characters.
 LINK = "https://familiestudien.example.no/s/" + "a" * 26
 CODE = "AB12-CD34"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -15,6 +16,8 @@ from portal.respond.throttle import CodeAttempt
 from portal.security import derive_access_code
 from tests.conftest import Clock, csrf_from
 from tests.support.builders import Enrolled
+
+pytestmark = pytest.mark.databases
 
 
 def _code(app: Flask, wave: str = "T0") -> str:

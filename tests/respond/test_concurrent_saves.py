@@ -1,8 +1,6 @@
 """Parents saving pages at the same moment, each on their own phone: no save is refused or lost.
 
-On SQLite the threads of one worker take turns to write (portal.db Database.writing); this runs
-the app's own threads against one SQLite file, as gunicorn's threaded workers do. On PostgreSQL
-every save is one statement (answers.save_unread).
+This runs the app's own threads against one database, as gunicorn's threaded workers do.
 """
 
 from __future__ import annotations

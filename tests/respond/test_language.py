@@ -14,6 +14,8 @@ from tests.conftest import Clock, csrf_from
 from tests.respond.conftest import Parent
 from tests.support.builders import enrol_family
 
+pytestmark = pytest.mark.databases
+
 
 def _lang_dir(html: str) -> str:
     return html[html.index("<html"): html.index(">", html.index("<html")) + 1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from flask import Flask, render_template_string
 from sqlalchemy import select
 
@@ -13,6 +14,8 @@ from portal.measures import Item, Option
 from portal.respond import forms
 from portal.respond.paging import plan, split
 from tests.respond.conftest import Parent, first_options
+
+pytestmark = pytest.mark.databases
 
 
 def test_long_instruments_are_split_into_even_pages_of_at_most_eight() -> None:

@@ -13,6 +13,8 @@ from portal.staff.models import StaffUser
 from tests.conftest import Clock
 from tests.respond.conftest import Parent, first_options
 
+pytestmark = pytest.mark.databases
+
 SUPPORT_NB = "Ring Mental Helse på 116 123"
 
 
@@ -49,12 +51,11 @@ REFUSE_ALERTS = {  # (statements that refuse, the statement that stops refusing)
 }
 
 
-@pytest.mark.databases
 def test_an_answer_that_raises_an_alert_is_kept_only_with_its_alert(app: Flask, parent: Parent,
                                                                      backend: str) -> None:
-    """Page saves commit statement by statement, except the answer that raises an alert: it and the
-    alert commit together. If the alert cannot be stored, the answer is not kept either, so the
-    parent sends the page again and no item 9 above 0 goes unseen by the coordinators."""
+    """The answer that raises an alert and the alert commit together. If the alert cannot be stored,
+    the answer is not kept either, so the parent sends the page again and no item 9 above 0 goes
+    unseen by the coordinators."""
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error page
     refuse, stop_refusing = REFUSE_ALERTS[backend]
     with app.app_context():

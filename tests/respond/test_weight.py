@@ -5,7 +5,11 @@ from __future__ import annotations
 import gzip
 import re
 
+import pytest
+
 from tests.respond.conftest import Parent
+
+pytestmark = pytest.mark.databases
 
 BUDGET = 25 * 1024
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyotp
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -17,8 +20,21 @@ from portal.db import db
 from portal.staff import accounts, sealing
 from tests.conftest import Clock, csrf_from
 
+ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
 SITES = {"admin": [], "coordinator": ["larvik"], "analyst": []}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def staff_catalogues() -> None:
+    """Compile the staff catalogues when a .po is newer than its .mo (as `make catalogues` does)."""
+    for po in ROOT.joinpath("translations").glob("*/LC_MESSAGES/staff.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalog)
 
 
 @pytest.fixture
@@ -48,13 +64,16 @@ class Staff:
 
 
 def create_account(app: Flask, *, role: str, email: str | None = None, sites: list[str] | None = None,
-                   blinded: bool = True, with_totp: bool = True) -> tuple[int, str, str]:
+                   blinded: bool = True, with_totp: bool = True, language: str | None = "en"
+                   ) -> tuple[int, str, str]:
+    """An account with a known authenticator; English unless `language` says otherwise (None: the
+    study's language, as an account made by `users create` without --language)."""
     secret = pyotp.random_base32()
     with app.app_context():
         user = accounts.create(
             db.session, email=email or f"{role}@staff.example", role=role,
             sites=SITES[role] if sites is None else sites, blinded=blinded, password=PASSWORD,
-            actor="test", now=registry.now(),
+            actor="test", now=registry.now(), language=language,
         )
         if with_totp:
             user.totp_secret = sealing.seal(user.id, secret)

@@ -137,12 +137,15 @@ def test_the_single_family_options_still_work(runner: FlaskCliRunner) -> None:
     assert "baseline link: http" in result.output
 
 
+CONSENT = {f"r{n}_consent_{part}": "yes" for n in (1, 2) for part in ("questionnaires", "sms", "email")}
+
+
 def test_the_form_enrols_a_family_and_shows_its_five_waves(app: Flask, staff: StaffFactory) -> None:
     coordinator = staff("coordinator")
     form = {"site": "larvik", "child_birth_month": "2019-05", "consent_version": "v2", "arm": "later",
             "r1_respondent_role": "mother", "r1_language": "nb", "r1_name": "Kari", "r1_phone": "91234567",
             "r2_respondent_role": "father", "r2_language": "pl", "r2_name": "Jan",
-            "r2_email": "jan@example.org"}
+            "r2_email": "jan@example.org", **CONSENT}
     done = coordinator.post("/staff/enrol", form, form_at="/staff/enrol", follow=True)
     assert done.status_code == 200 and "enrolled; every wave is scheduled" in done.text
     assert done.text.count('data-wave="') == 10  # five waves for each of two parents
@@ -153,7 +156,8 @@ def test_the_form_reports_problems_and_saves_nothing(app: Flask, staff: StaffFac
     coordinator = staff("coordinator")
     before = _counts(app)
     form = {"site": "larvik", "child_birth_month": "2001-05", "consent_version": "v2", "arm": "later",
-            "r1_respondent_role": "mother", "r1_language": "nb", "r1_name": "Kari", "r1_phone": "12"}
+            "r1_respondent_role": "mother", "r1_language": "nb", "r1_name": "Kari", "r1_phone": "12",
+            **CONSENT}
     answer = coordinator.post("/staff/enrol", form, form_at="/staff/enrol")
     assert answer.status_code == 400
     assert "Nothing was saved" in answer.text and "0 to 12 years" in answer.text and "phone" in answer.text

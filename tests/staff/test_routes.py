@@ -23,14 +23,28 @@ EXPECTED: dict[str, set[str] | str] = {
     "staff.logout": {A, C, N},
     "staff.home": {A, C, N},
     "staff.change_password": {A, C, N},
+    "staff.call_list": {A, C},
+    "staff.search_calls": {C},
+    "staff.print_calls": {A, C},
+    "staff.call_sheet_csv": {C},
+    "staff.resend_selected_links": {C},
     "staff.dashboard": {A, C},
     "staff.find_family": {A, C},
     "staff.family": {A, C},
     "staff.add_note": {C},
     "staff.allocate": {C},
+    "staff.confirm_allocation": {C},
+    "staff.withdraw_parent": {C},
+    "staff.enrol_csv": {C},
+    "staff.extend_window": {C},
+    "staff.correct_baseline": {C},
+    "staff.set_language": {A, C, N},
     "staff.edit_contact": {C},
     "staff.show_link": {C},
     "staff.revoke_link": {C},
+    "staff.confirm_revoke": {C},
+    "staff.resend": {C},
+    "staff.record_contact_attempt": {C},
     "staff.interview": {C},
     "staff.enrol": {C},
     "staff.alerts": {A, C},
@@ -45,6 +59,9 @@ EXPECTED: dict[str, set[str] | str] = {
     "staff.users": {A},
     "staff.disable_user": {A},
     "staff.reset_user_2fa": {A},
+    "staff.instruments": {A, C},
+    "staff.instrument_preview": {A, C},
+    "staff.instruments_print": {A, C},
 }
 NAME, PHONE, EMAIL = "Ingrid Hemmelig", "+4791234999", "ingrid@hidden.example"
 
@@ -59,7 +76,8 @@ def _world(app: Flask, clock: Clock) -> dict[str, object]:
         db.session.add(alert)
         db.session.commit()
         return {"pseudonym": enrolled.family, "invitation_id": family.respondents[0].invitations[0].id,
-                "alert_id": alert.id, "user_id": other_id, "respondent": enrolled.respondents[0]}
+                "alert_id": alert.id, "user_id": other_id, "respondent": enrolled.respondents[0],
+                "instrument_id": "who5", "lang": "en"}
 
 
 def _url(rule: Rule, values: dict[str, object]) -> str:
@@ -123,8 +141,8 @@ def test_a_coordinator_sees_only_the_families_of_their_own_sites(
     assert coordinator.client.get(f"/staff/families/{theirs.family}").status_code == 404
     report = f"/staff/respondents/{theirs.respondents[0]}/access-report"
     assert coordinator.client.get(report).status_code == 404
-    dashboard = coordinator.client.get("/staff/dashboard").text
-    assert mine.family in dashboard and theirs.family not in dashboard
+    call_list = coordinator.client.get("/staff/calls").text
+    assert mine.family in call_list and theirs.family not in call_list
     with app.app_context():
         invitation_id = family_by_pseudonym(theirs.family).respondents[0].invitations[0].id
     assert coordinator.post(f"/staff/invitations/{invitation_id}/link").status_code == 404

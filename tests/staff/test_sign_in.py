@@ -120,7 +120,7 @@ def test_a_session_ends_after_thirty_idle_minutes(staff: StaffFactory, clock: Cl
     clock.advance(minutes=31)
     expired = coordinator.client.get("/staff/dashboard")
     assert expired.headers["Location"] == "/staff/login?expired=1"
-    notice = coordinator.client.get(expired.headers["Location"]).text
+    notice = coordinator.client.get(expired.headers["Location"], headers={"Accept-Language": "en"}).text
     assert "signed out after a time without activity" in notice
 
 

@@ -12,7 +12,7 @@ from portal.contacts import contact_book
 from portal.db import db
 from portal.families.models import InvitationState, Response
 from portal.staff.models import StaffUser
-from portal.staff.records import Note
+from portal.staff.records import Note, StaffAttempt
 from tests.conftest import Clock
 from tests.staff.conftest import StaffFactory
 from tests.support.builders import enrol_family, family_by_pseudonym
@@ -64,6 +64,10 @@ def test_erase_deletes_answers_contacts_and_notes_and_leaves_a_tombstone(
     coordinator = staff("coordinator")
     url = f"/staff/families/{family.family}"
     coordinator.post(f"{url}/notes", {"text": "call in the evening"}, form_at=url)
+    with app.app_context():
+        t0 = family_by_pseudonym(family.family).respondents[0].invitations[0].id
+    coordinator.post("/staff/attempts", {"invitation": str(t0), "channel": "phone", "outcome": "will_answer",
+                                         "note": "best after 18"}, form_at=url)
     unconfirmed = coordinator.post(f"{url}/withdraw", {"scope": "erase", "confirm": "nope"},
                                    form_at=f"{url}/withdraw")
     assert unconfirmed.status_code == 400
@@ -74,6 +78,7 @@ def test_erase_deletes_answers_contacts_and_notes_and_leaves_a_tombstone(
         assert len(found.respondents) == 1 and len(found.respondents[0].invitations) == 5
         assert db.session.scalar(select(func.count(Response.id))) == 0
         assert db.session.scalar(select(func.count(Note.id))) == 0
+        assert db.session.scalars(select(StaffAttempt.note)).all() == [""]  # counted still, the words gone
         assert contact_book().get(family.respondents[0]) is None
     page = coordinator.client.get(url).text
     assert "erased" in page and "Kari" not in page
@@ -89,7 +94,7 @@ def test_the_access_report_shows_everything_held_and_is_audited(
     coordinator = staff("coordinator")
     report = coordinator.client.get(f"/staff/respondents/{family.respondents[0]}/access-report").text
     for expected in ("Kari Testesen", "+4791111111", "kari@test.example", family.family, "2018-05",
-                     "who5_1 = 3", "T4", "enrol", "GDPR Art. 15"):
+                     "who5_1 = 3", "18 months", "enrol", "GDPR Art. 15"):
         assert expected in report, expected
     with app.app_context():
         last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
@@ -107,7 +112,7 @@ def test_the_consort_flow_counts_per_arm_as_svg_and_csv(
     admin = staff("admin", blinded=False)
     page = admin.client.get("/staff/retention").text
     assert "<svg" in page and "Enrolled: 2 families" in page and "completed: 1 (100%)" in page
-    assert "Contact attempts are not counted here yet" in page
+    assert "attempted = staff recorded at least one contact attempt" in page
     svg = admin.client.get("/staff/retention.svg")
     assert svg.mimetype == "image/svg+xml" and svg.text.startswith("<svg")
     rows = admin.client.get("/staff/retention.csv").text.splitlines()

@@ -10,6 +10,7 @@ from flask import Flask
 import portal.registry as registry
 from portal.contacts import ContactDetails
 from portal.db import db
+from portal.families.consent import Consent
 from portal.families.enrolment import NewFamily
 from portal.families.models import Family
 from portal.security import derive_token
@@ -26,10 +27,12 @@ class Enrolled:
 def enrol_family(
     app: Flask, *, now: dt.datetime, site: str = "larvik", arm: str | None = "family_partner",
     people: list[tuple[str, str, str, str | None, str | None]] | None = None,
-    child_birth_month: dt.date = dt.date(2018, 5, 1),
+    child_birth_month: dt.date = dt.date(2018, 5, 1), consents: list[Consent | None] | None = None,
 ) -> Enrolled:
     people = people or [("mother", "nb", "Kari Testesen", "+4791111111", "kari@test.example")]
-    persons = [Person(r, lang, ContactDetails(n, p, e)) for r, lang, n, p, e in people]
+    consents = consents or [None] * len(people)
+    persons = [Person(r, lang, ContactDetails(n, p, e), consent)
+               for (r, lang, n, p, e), consent in zip(people, consents, strict=True)]
     with app.app_context():
         new = NewFamily(
             site=site, baseline=now.astimezone(registry.protocol().timezone).date(),

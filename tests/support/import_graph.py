@@ -62,3 +62,27 @@ def keystore_crossings(package: str) -> list[str]:
         " -> ".join(path) for module in modules_under(package) for target, path in reach(module).items()
         if target == "portal.contacts" or target.startswith("portal.contacts.")
     ]
+
+
+def import_graph(package: str) -> dict[str, set[str]]:
+    """Each module under `package` -> the other portal modules it imports. Its own parent packages
+    are left out: Python runs them before the module, whatever the module imports."""
+    return {module: {name for name in imported_by(module, module_file(module) or ROOT)
+                     if module_file(name) is not None and not f"{module}.".startswith(f"{name}.")}
+            for module in modules_under(package)}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[str]:
+    """Each cycle in `graph`, as a path from a module back to itself."""
+    found = []
+    for start in sorted(graph):
+        paths, todo = {start: [start]}, [start]
+        while todo:
+            current = todo.pop()
+            for name in sorted(graph.get(current, set())):
+                if name == start:
+                    found.append(" -> ".join([*paths[current], start]))
+                elif name not in paths:
+                    paths[name] = [*paths[current], name]
+                    todo.append(name)
+    return found

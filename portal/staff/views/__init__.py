@@ -6,8 +6,9 @@ from portal.staff.blueprint import staff
 
 # each module adds its routes to the blueprint when imported
 FEATURES = (
-    "login", "dashboard", "families", "followup", "enrol", "alerts", "withdrawal", "retention", "schedule",
-    "accounts",
+    "login", "calls", "call_actions", "dashboard", "families", "followup", "enrol", "alerts", "withdrawal",
+    "retention", "schedule", "accounts", "outreach", "instruments", "parents", "windows", "enrol_csv",
+    "language",
 )
 for _feature in FEATURES:
     import_module(f"{__name__}.{_feature}")

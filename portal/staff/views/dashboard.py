@@ -1,4 +1,6 @@
-"""The dashboard: each visible site's invitations by state, filtered by wave (and arm where allowed)."""
+"""The dashboard: each visible site's invitations by state, filtered by wave (and arm where allowed).
+
+The families behind the counts are on the call list (views/calls.py): each count links to it."""
 
 from __future__ import annotations
 
@@ -29,8 +31,7 @@ def dashboard() -> str:
     return render_template(
         "staff/dashboard.html",
         rows=followup.site_rows(db.session, sites, filters, now, protocol.timezone),
-        attention=followup.families_needing_attention(db.session, sites, filters, now, protocol.timezone),
-        buckets=followup.BUCKETS, labels=followup.LABELS, filters=filters,
+        buckets=followup.BUCKETS, on_call_list=followup.ON_CALL_LIST, labels=followup.LABELS, filters=filters,
         waves=[w.id for w in protocol.waves], arms=protocol.arm_ids() if user.sees_arm else (),
         site_names={s.id: s.name for s in protocol.sites}, all_sites=scope.visible_sites(user),
         chosen_site=request.args.get("site", ""),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -11,9 +11,11 @@ from portal.contacts import contact_book
 from portal.db import db
 from portal.families.models import Family
 from portal.families.pseudonyms import normalise
-from portal.staff import access, allocation, casework, scope
+from portal.staff import access, allocation, casework, outlook, scope
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
+from portal.staff.i18n import Names, _
+from portal.staff.outlook import site_places
 
 
 @staff.get("/families")
@@ -25,7 +27,7 @@ def find_family() -> WerkzeugResponse:
     ).first()
     if found is None:
         flash(f"No family {wanted} at your sites. Check the code: the last character catches most typos.")
-        return redirect(url_for("staff.dashboard"))
+        return redirect(url_for("staff.call_list"))
     return redirect(url_for("staff.family", pseudonym=found.pseudonym))
 
 
@@ -43,6 +45,7 @@ def family(pseudonym: str) -> str:
         notes=casework.notes(db.session, found), sees_arm=user.sees_arm,
         is_coordinator=user.role == "coordinator", languages=registry.protocol().languages,
         zone=registry.protocol().timezone, last_day=casework.last_open_day,
+        next_messages=outlook.next_messages(db.session, found),
     )
 
 
@@ -61,20 +64,32 @@ def add_note(pseudonym: str) -> WerkzeugResponse:
     return redirect(url_for("staff.family", pseudonym=found.pseudonym) + "#notes")
 
 
+@staff.get("/families/<pseudonym>/allocate")
+@roles("coordinator")
+def confirm_allocation(pseudonym: str) -> str:
+    """Allocation cannot be undone: the coordinator confirms on a page of its own."""
+    found = scope.family_or_404(db.session, access.current_user(), pseudonym)
+    return render_template("staff/allocate.html", family=found,
+                           places=site_places(db.session, found.site.code))
+
+
 @staff.post("/families/<pseudonym>/allocate")
 @roles("coordinator")
 def allocate(pseudonym: str) -> WerkzeugResponse:
     user = access.current_user()
     found = scope.family_or_404(db.session, user, pseudonym)
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for("staff.confirm_allocation", pseudonym=found.pseudonym))
     try:
-        allocation.allocate(db.session, found, actor=user.actor, now=registry.now())
+        arm = allocation.allocate(db.session, found, protocol=registry.protocol(), actor=user.actor,
+                                  key=registry.settings().allocation_key, now=registry.now())
     except allocation.AllocationError as problem:
         db.session.rollback()
         flash(str(problem))
     else:
         db.session.commit()
-        shown = f" to {found.arm.code}" if user.sees_arm and found.arm else ""
-        flash(f"The family is allocated{shown}.")
+        flash(_("The family is allocated to %(arm)s.", arm=Names(g.locale).arm(arm)) if user.sees_arm else
+              _("The family is allocated. Your account is blinded, so the arm is not shown."))
     return redirect(url_for("staff.family", pseudonym=found.pseudonym))
 
 

@@ -7,10 +7,15 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import registry
 from portal.db import db
-from portal.families.models import InvitationClosed
+from portal.families.models import Invitation, InvitationClosed
 from portal.staff import access, casework, scope
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
+from portal.staff.forms import NOT_NOW, RevokeForm, resend_channels
+from portal.staff.models import StaffUser
+from portal.staff.outreach import OutreachError
+from portal.staff.resend import resend_link
+from portal.staff.views.outreach import when_it_goes
 
 
 @staff.post("/invitations/<int:invitation_id>/link")
@@ -24,15 +29,44 @@ def show_link(invitation_id: int) -> str:
     return render_template("staff/link.html", invitation=invitation, shown=shown)
 
 
+@staff.get("/invitations/<int:invitation_id>/revoke")
+@roles("coordinator")
+def confirm_revoke(invitation_id: int) -> str:
+    """Revoking cannot be undone: ask first, and offer to send the new link at once."""
+    invitation = scope.invitation_or_404(db.session, access.current_user(), invitation_id)
+    return render_template("staff/revoke.html", invitation=invitation, form=RevokeForm())
+
+
 @staff.post("/invitations/<int:invitation_id>/revoke")
 @roles("coordinator")
 def revoke_link(invitation_id: int) -> WerkzeugResponse:
     user = access.current_user()
     invitation = scope.invitation_or_404(db.session, user, invitation_id)
+    form = RevokeForm()
+    send = form.send.data if form.validate() else NOT_NOW
     casework.revoke_link(db.session, invitation, user, registry.now())
-    db.session.commit()
-    flash(f"Earlier links and codes for {invitation.wave} no longer work. Show the new link to pass it on.")
+    said = f"Earlier links and codes for {invitation.wave} no longer work."
+    if send == NOT_NOW:
+        db.session.commit()
+        flash(f"{said} Show the new link to pass it on, or send it again.")
+    else:
+        _revoke_and_send(invitation, user, send, form.click.data, said)
     return redirect(url_for("staff.family", pseudonym=invitation.respondent.family.pseudonym))
+
+
+def _revoke_and_send(invitation: Invitation, user: StaffUser, send: str, click: str, said: str) -> None:
+    """The revoke stands even when the new link cannot go (then the page says why)."""
+    try:
+        resent = resend_link(db.session, invitation=invitation, channels=resend_channels(send), by=user,
+                             now=registry.now(), click=click)
+    except OutreachError as problem:
+        db.session.rollback()
+        casework.revoke_link(db.session, invitation, user, registry.now())
+        db.session.commit()
+        flash(f"{said} The new link was not sent: {problem}")
+        return
+    db.session.commit()
+    flash(f"{said} {when_it_goes(resent, invitation.wave)}")
 
 
 @staff.post("/invitations/<int:invitation_id>/interview")

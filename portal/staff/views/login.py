@@ -116,7 +116,7 @@ def logout() -> WerkzeugResponse:
 @roles("admin", "coordinator", "analyst")
 def home() -> WerkzeugResponse:
     user = access.current_user()
-    return redirect(url_for("staff.retention" if user.role == "analyst" else "staff.dashboard"))
+    return redirect(url_for("staff.retention" if user.role == "analyst" else "staff.call_list"))
 
 
 @staff.route("/account/password", methods=["GET", "POST"])

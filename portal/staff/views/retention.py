@@ -13,7 +13,9 @@ from portal.staff.blueprint import staff
 
 CAPTION = (
     "Counted from the invitation records (one per respondent and wave): invited = the window has opened; "
-    "lost = the window closed without an answer. Contact attempts are not counted here yet."
+    "attempted = staff recorded at least one contact attempt (phone, SMS or e-mail by hand, home visit, "
+    "letter); declined = reached, and declined this wave; lost = the window closed without an answer. "
+    "Staff attempts counts every attempt; messages the portal sent itself are not counted here."
 )
 
 

@@ -18,7 +18,10 @@ def replan() -> str:
     user = access.current_user()
     families = {f.pseudonym for f in db.session.scalars(scope.families_in_scope(user))}
     found = [item for item in replanning.preview(db.session, registry.now()) if item.family in families]
-    return render_template("staff/replan.html", found=found, may_apply=user.role == "admin")
+    moving = [i for i in replanning.reminders_to_move(db.session, registry.now())
+              if i.respondent.family.pseudonym in families]
+    return render_template("staff/replan.html", found=found, moving=len(moving),
+                           may_apply=user.role == "admin")
 
 
 @staff.post("/schedule/changes")

@@ -1,7 +1,5 @@
-"""A page saved in one statement, with nothing read first (PostgreSQL; answers.save_unread).
-
-The same sequences run on SQLite, where every save reads first: both must keep the same answers.
-"""
+"""Saving a parent's pages: every answer kept, two tabs and double taps merged, closed
+invitations left alone, messages in the parent's language."""
 
 from __future__ import annotations
 
@@ -9,14 +7,11 @@ import datetime as dt
 import threading
 
 import pytest
-from flask import Flask, session
+from flask import Flask
 from sqlalchemy import select
 
 from portal.db import db
 from portal.families.models import Invitation, InvitationState, Response, started_in_sql
-from portal.respond import answers
-from portal.respond.answers import Visit
-from portal.respond.blueprint import PLANNED, planned_instruments
 from tests.conftest import Clock
 from tests.respond.conftest import Parent, first_options, hidden_fields
 from tests.support.builders import Enrolled
@@ -140,33 +135,6 @@ def test_a_typing_error_is_worded_in_the_parents_stored_language(app: Flask, par
     page = parent.client.post(f"/q/{number}", data=form)
     assert page.status_code == 200 and '<html lang="en"' in page.text
     assert "Please choose one of the answers." in page.text
-
-
-@pytest.mark.postgresql  # on SQLite a save reads first: a read there costs no round trip
-def test_pages_are_saved_without_the_invitation_being_read_first(
-        app: Flask, parent: Parent, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
-    parent.start()
-    first, second, _third = _pages_of(parent, "psc17")
-    forms = {number: _form(parent, number) for number in (first, second)}
-
-    def no_reading(*_args: object) -> None:
-        raise AssertionError("the invitation was read before the save")
-
-    monkeypatch.setattr(answers, "load", no_reading)
-    for number in (first, second):  # the draft's first save, then a merge into it
-        assert parent.client.post(f"/q/{number}", data=forms[number]).location.endswith(f"/q/{number + 1}")
-    saved = _saved(app, "psc17")
-    assert len(saved.answers) == 12 and (saved.status, saved.revision) == ("draft", 1)
-    assert saved.instrument_version == app.extensions["portal.instruments"]["psc17"].version
-    assert saved.started_at == clock.now
-
-
-def test_instruments_kept_for_another_invitation_are_not_used(app: Flask) -> None:
-    """A coordinator who opened a parent's link and then starts an interview in the same browser."""
-    with app.test_request_context():
-        session[PLANNED] = (1, "who5", "psc17")
-        assert planned_instruments(Visit(1)) == ("who5", "psc17")
-        assert planned_instruments(Visit(2, mode="interview", entered_by=5)) is None
 
 
 def test_the_sql_rule_for_started_agrees_with_the_invitation_state(app: Flask, family: Enrolled) -> None:

@@ -1,0 +1,69 @@
+"""Acting from the call list: send the link again to the ticked parents, and come back to the same
+filtered list (also after an attempt recorded on a row, see outreach.back_to)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from flask import flash, redirect, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from portal import registry
+from portal.db import db
+from portal.staff import access, call_resend, scope
+from portal.staff.access import roles
+from portal.staff.blueprint import staff
+from portal.staff.forms import RESEND_CHANNELS, ResendForm, resend_channels
+from portal.staff.models import StaffUser
+from portal.staff.resend import AlreadyQueued
+from portal.staff.views.calls import list_filters
+from portal.staff.views.outreach import first_error
+
+MOST_AT_ONCE = 200
+
+
+def call_list_url(query_string: str, user: StaffUser, anchor: str = "") -> str:
+    """Back to the call list with the filters a form carried (`back` = "calls?state=overdue...")."""
+    return url_for("staff.call_list", **list_filters(dict(parse_qsl(query_string)), user)) + anchor
+
+
+@staff.post("/calls/resend")
+@roles("coordinator")
+def resend_selected_links() -> WerkzeugResponse:
+    user = access.current_user()
+    back = url_for("staff.call_list", **list_filters(request.form, user))
+    picked = [int(v) for v in request.form.getlist("invitation") if v.isdigit() and len(v) < 10]
+    form = ResendForm()
+    if not picked or len(picked) > MOST_AT_ONCE:
+        flash(f"Nothing was sent. Tick the parents to send the link to (at most {MOST_AT_ONCE} at once).")
+        return redirect(back)
+    if not form.validate():
+        flash(f"Nothing was sent. {first_error(form)}")
+        return redirect(back)
+    invitations = [scope.invitation_or_404(db.session, user, number) for number in dict.fromkeys(picked)]
+    try:
+        result = call_resend.resend_selected(
+            db.session, invitations, channels=resend_channels(form.channel.data), by=user, now=registry.now(),
+            click=form.click.data)
+    except AlreadyQueued as problem:
+        db.session.rollback()
+        flash(str(problem))
+        return redirect(back)
+    db.session.commit()
+    if result.sent:
+        flash(_when_they_go(result, form.channel.data))
+    for why in result.refused:
+        flash(f"Not sent: {why}")
+    return redirect(back)
+
+
+def _when_they_go(result: call_resend.ResentMany, channel: str) -> str:
+    count = len(result.sent)
+    who = "1 parent" if count == 1 else f"{count} parents"
+    how = RESEND_CHANNELS[channel].replace("E-mail", "e-mail")
+    resent = result.sent[0][1]  # one click: every row goes at the same moment
+    if not resent.waits_for_quiet_hours:
+        return f"The link goes again to {who} by {how} now (with the next dispatch, within minutes)."
+    when = resent.goes_at.astimezone(registry.protocol().timezone)
+    return (f"The link goes again to {who} by {how} at {when:%H:%M} on {when:%A %d %B} (study time): "
+            "messages wait for the end of the quiet hours.")

@@ -1,0 +1,108 @@
+"""In a real browser (1366x768): on a family page a coordinator records an attempt, sends the link again
+and reads when it will go, and resolves an alert with a note; axe-core checks every page visited."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from flask import Flask
+
+from portal.db import db
+from portal.messaging.on_call import raise_alert
+from tests.conftest import Clock
+from tests.staff.conftest import PASSWORD, at, create_account
+from tests.staff.test_browser import ARTIFACTS, REQUIRED, in_own_thread
+from tests.support.builders import enrol_family, family_by_pseudonym
+from tests.support.live import CHROMIUM, CHROMIUM_ARGS, serve
+
+pytestmark = pytest.mark.browser
+
+
+def _family_with_an_alert(app: Flask, clock: Clock) -> str:
+    family = enrol_family(app, now=clock.now)
+    with app.app_context():
+        found = family_by_pseudonym(family.family)
+        respondent = found.respondents[0]
+        raise_alert(db.session.connection(), family_id=found.id, respondent_id=respondent.id,
+                    invitation_id=respondent.invitations[0].id, kind="phq9_item9", detail="wave T0",
+                    now=clock.now, tell_on_call=True)
+        db.session.commit()
+    return family.family
+
+
+def test_a_coordinator_records_an_attempt_resends_a_link_and_resolves_an_alert(
+    app: Flask, clock: Clock
+) -> None:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+        pytest.fail(message) if REQUIRED else pytest.skip(message)
+    at(clock, "2026-09-01T21:30:00+02:00")  # the evening: a resend waits for the morning
+    pseudonym = _family_with_an_alert(app, clock)
+    _id, email, secret = create_account(app, role="coordinator", email="ra@larvik.example")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    found: list[str] = []
+
+    def scenario() -> None:
+        from axe_playwright_python.sync_playwright import Axe
+        from playwright.sync_api import expect, sync_playwright
+
+        axe = Axe()
+
+        def check(page: Any) -> None:
+            found.extend(f"{page.url}: {v['id']} {v['help']} {[n['html'][:80] for n in v['nodes']]}"
+                         for v in axe.run(page).response["violations"])
+
+        with serve(app) as base, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(f"{base}/staff/login")
+            page.get_by_label("E-mail").fill(email)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Continue").click()
+            page.get_by_label("Six-digit code").fill(pyotp.TOTP(secret).at(clock.now))
+            page.get_by_role("button", name="Sign in").click()
+            menu = page.get_by_role("navigation")
+            expect(menu.get_by_role("link", name="Alerts 1 open")).to_be_visible()
+            check(page)
+            page.goto(f"{base}/staff/families/{pseudonym}")
+            expect(page.get_by_role("heading", name="Open alerts (1)")).to_be_visible()
+            check(page)
+
+            page.get_by_label("How").select_option(label="Phone")
+            page.get_by_label("Outcome").select_option(label="No answer")
+            page.get_by_label("Note (optional)").fill("Rang at 21:25, no voicemail")
+            page.get_by_role("button", name="Record attempt").click()
+            expect(page.get_by_role("status")).to_contain_text("Attempt recorded")
+            expect(page.locator("section.staff-attempts tbody tr")).to_have_count(1)
+            check(page)
+
+            row = page.locator("tr[data-wave='T0']")
+            row.get_by_label("Send by").select_option(label="E-mail")
+            row.get_by_role("button", name="Send the link again now").click()
+            expect(page.get_by_role("status")).to_contain_text(
+                "goes again by e-mail at 09:00 on 2026-09-02 (study time)")
+            expect(row.locator("p.queued")).to_have_text(
+                "Queued to send the link again by e-mail at 2026-09-02 09:00 (study time).")
+            check(page)
+
+            page.get_by_label("What was done").fill("Called the next morning; safety plan agreed")
+            page.get_by_role("button", name="Mark resolved").click()
+            expect(page.get_by_role("status")).to_contain_text("Alert marked as resolved.")
+            expect(page.get_by_role("heading", name="Open alerts (1)")).to_have_count(0)
+            expect(menu.get_by_role("link", name="Alerts", exact=True)).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "family-outreach.png"), full_page=True)
+            check(page)
+
+            row.get_by_role("link", name="Revoke link…").click()
+            expect(page.get_by_role("heading", level=1)).to_contain_text("Revoke the link for wave T0")
+            check(page)
+            menu.get_by_role("link", name="Alerts").click()
+            expect(page.get_by_text("Called the next morning; safety plan agreed")).to_be_visible()
+            check(page)
+            browser.close()
+
+    in_own_thread(scenario)
+    assert found == [], "axe-core found problems on staff pages:\n" + "\n".join(found)

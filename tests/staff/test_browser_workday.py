@@ -1,0 +1,138 @@
+"""In a real browser (Chromium, 1366x768, a Norwegian account): a research assistant's day with
+two-parent families.
+
+Enrol two parents who share a phone; upload a CSV with one bad line (nothing enrolled), then a good
+one; allocate with confirmation; stop contact for one parent and see the other's next reminder still
+planned; extend a window. axe-core checks every page visited.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from flask import Flask
+from flask.testing import FlaskCliRunner
+
+from tests.conftest import Clock
+from tests.staff.conftest import PASSWORD, create_account
+from tests.staff.test_browser import REQUIRED, in_own_thread
+from tests.support.live import CHROMIUM, CHROMIUM_ARGS, serve
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "staff"
+HEADER = "family_ref,site,language,respondent_role,name,phone,email,child_birth_month,consent_version,arm"
+GOOD = [
+    "F1,larvik,nb,mother,Ingrid Berg,+4791230001,,2019-05,v2,",
+    "F1,larvik,pl,father,Piotr Nowak,+4791230001,,2019-05,v2,",
+    "F2,larvik,ar,carer,Layla Haddad,,layla@test.example,2016-01,v2,",
+]
+BAD_LINE = "F3,larvik,nb,mother,Ada Lovelace,123,,2019-05,v2,"
+
+
+def _csv(tmp_path: Path, name: str, lines: list[str]) -> str:
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_a_research_assistants_day_with_two_parent_families(
+    app: Flask, runner: FlaskCliRunner, clock: Clock, tmp_path: Path
+) -> None:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+        pytest.fail(message) if REQUIRED else pytest.skip(message)
+    generated = runner.invoke(args=["allocation", "generate", "--seed", "browser day", "--per-site", "8"])
+    assert generated.exit_code == 0
+    _id, email, secret = create_account(app, role="coordinator", email="ra@larvik.example", blinded=False,
+                                        language="nb")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    bad_file, good_file = _csv(tmp_path, "bad.csv", [*GOOD, BAD_LINE]), _csv(tmp_path, "good.csv", GOOD)
+    found: list[str] = []
+
+    def scenario() -> None:
+        from axe_playwright_python.sync_playwright import Axe
+        from playwright.sync_api import expect, sync_playwright
+
+        axe = Axe()
+
+        def check(page: Any) -> None:
+            found.extend(f"{page.url}: {v['id']} {v['help']} {[n['html'][:80] for n in v['nodes']]}"
+                         for v in axe.run(page).response["violations"])
+
+        with serve(app) as base, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(f"{base}/staff/login")
+            page.locator("#email").fill(email)
+            page.locator("#password").fill(PASSWORD)
+            page.locator("button[type=submit]").click()
+            page.locator("#code").fill(pyotp.TOTP(secret).at(clock.now))
+            page.locator("button[type=submit]").click()
+
+            # two parents sharing one phone, enrolled with the form
+            page.goto(f"{base}/staff/enrol")
+            check(page)
+            page.locator("#child_birth_month").fill("2019-05")
+            page.locator("#consent_version").fill("v2")
+            page.locator("#arm").select_option("later")
+            page.locator("#r1_name").fill("Kari Nordmann")
+            page.locator("#r1_phone").fill("912 34 567")
+            page.locator("#r2_respondent_role").select_option("father")
+            page.locator("#r2_name").fill("Ola Nordmann")
+            page.locator("#r2_phone").fill("91234567")
+            page.locator("input[name=r2_consent_email]").uncheck()
+            page.locator("form.enrol button[type=submit]").click()
+            expect(page.locator("section.respondent")).to_have_count(2)
+            expect(page.locator("section.respondent").nth(1).locator("dd.consent")).to_contain_text(
+                "omfatter spørreskjemaene, kontakt på SMS")
+            family_url = page.url
+            check(page)
+
+            # allocation asks first, then says which arm came out
+            page.locator("a[href$='/allocate']").click()
+            check(page)
+            page.locator("form button.primary").click()
+            expect(page.locator(".flash")).to_contain_text("Familien er randomisert til ")
+
+            # stop contact for the father; the mother's next reminder is still planned
+            page.locator("section.respondent").nth(1).locator("a[href$='/withdraw']").click()
+            check(page)
+            page.locator("#reason").fill("asked by phone to be left alone")
+            page.locator("form.narrow button[type=submit]").click()
+            parents = page.locator("section.respondent")
+            expect(parents.nth(1).locator(".next-message")).to_have_text("ingen planlagt")
+            mothers_next = parents.nth(0).locator(".next-message")
+            expect(mothers_next).to_contain_text("for målepunkt Oppstart, 2026-09-01")
+            page.screenshot(path=str(ARTIFACTS / "parent-stopped.png"), full_page=True)
+            check(page)
+
+            # extend the mother's baseline window
+            page.locator("section.respondent").nth(0).locator("tr[data-wave='T0'] a[href$='/extend']").click()
+            check(page)
+            page.locator("#last_day").fill("2026-10-10")
+            page.locator("#reason").fill("on holiday in September")
+            page.locator("form.narrow button[type=submit]").click()
+            expect(page.locator(".flash")).to_contain_text("2026-10-10")
+            assert page.url == family_url
+
+            # a CSV with one bad line enrols nothing; the good file is previewed, then enrolled
+            page.goto(f"{base}/staff/enrol/csv")
+            check(page)
+            page.locator("#file").set_input_files(bad_file)
+            page.locator("form.narrow button[type=submit]").click()
+            expect(page.locator("#csv-problems li")).to_have_count(1)
+            expect(page.locator("#csv-problems li")).to_contain_text("Linje 5, kolonne phone")
+            check(page)
+            page.locator("#file").set_input_files(good_file)
+            page.locator("form.narrow button[type=submit]").click()
+            expect(page.locator("#csv-summary")).to_contain_text("2 familier med 3 foreldre")
+            check(page)
+            page.locator("form button.primary").click()
+            expect(page.locator(".flash")).to_contain_text("2 familier er registrert")
+            browser.close()
+
+    in_own_thread(scenario)
+    assert found == [], "axe-core found problems on staff pages:\n" + "\n".join(found)
