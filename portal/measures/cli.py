@@ -21,7 +21,7 @@ from .model import Instrument
 from .redcap import RedcapError, export_dictionary
 from .redcap_import import import_dictionary
 from .scoring import score
-from .translation_cli import import_command, recorded, template_command
+from .translation_cli import AnswersUnreadable, import_command, recorded, template_command
 
 instruments_cli = AppGroup(
     "instruments",
@@ -109,7 +109,11 @@ def _frozen_pack_problems(catalogue: Catalogue) -> list[str]:
     """A pack whose text changed after answers were kept with its version (where there is a database)."""
     problems = []
     for pack in catalogue.packs.values():
-        for version, kept_hash, count in recorded(pack):
+        try:
+            kept = recorded(pack)
+        except AnswersUnreadable as error:
+            return [f"{pack.file}:1: {error.message}"]
+        for version, kept_hash, count in kept:
             if version == pack.version and kept_hash != pack.hash:
                 problems.append(f"{pack.file}:1: {count} answers were kept with version {version} of this "
                                 f"pack and other text (pack hash {kept_hash}, now {pack.hash}): put the text "

@@ -30,14 +30,25 @@ def loaded_catalogue() -> Catalogue:
         raise click.ClickException(f"{error}; run 'instruments check' for all problems") from None
 
 
+class AnswersUnreadable(click.ClickException):
+    """The answers kept so far cannot be read, so nobody can tell whether a pack may change."""
+
+
 def recorded(pack: Pack) -> list[tuple[str | None, str | None, int]]:
     """The answers kept in the pack's instrument and language; none where the app has no database."""
     if "portal.db" not in current_app.extensions:
         return []
+    from sqlalchemy.exc import SQLAlchemyError
+
     from portal.db import db
     from portal.families.packs import recorded_packs
 
-    kept = recorded_packs(db.session, pack.instrument, pack.language)
+    try:
+        kept = recorded_packs(db.session, pack.instrument, pack.language)
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        raise AnswersUnreadable(f"cannot read the answers kept so far ({type(error).__name__}): "
+                                "run 'db upgrade' or check PORTAL_DATABASE_URL") from None
     return [(r.version, r.hash, r.responses) for r in kept]
 
 

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
+from portal import create_app
 from portal.db import db
 from portal.families.models import Response
 from portal.measures.pack_files import read_pack
@@ -151,3 +152,18 @@ def test_the_team_previews_a_language_beside_english_and_prints_it(staff: StaffF
 
 def test_an_analyst_does_not_see_the_preview(staff: StaffFactory) -> None:
     assert staff("analyst").client.get("/staff/instruments/who5/pl").status_code == 403
+
+
+def test_a_pack_is_not_installed_when_the_answers_cannot_be_read(environ: dict[str, str], packs: Path,
+                                                                 tmp_path: Path) -> None:
+    """A database without the answers' tables (not upgraded yet) cannot say whether a pack may change."""
+    empty = {**environ, "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    app = create_app({"environ": empty, "instance_path": tmp_path / "instance"})
+    rows = filled_rows(shipped("who5"), "pl", {"about.version": "2"})
+    before = (packs / "who5.pl.yaml").read_text(encoding="utf-8")
+    result = app.test_cli_runner().invoke(
+        args=["instruments", "translation-import", str(write_csv(rows, tmp_path / "v2.csv")), "--lang", "pl"])
+    assert result.exit_code == 1
+    assert "cannot read the answers kept so far" in result.stderr and "run 'db upgrade'" in result.stderr
+    assert (packs / "who5.pl.yaml").read_text(encoding="utf-8") == before
+    app.extensions["portal.db"].dispose()

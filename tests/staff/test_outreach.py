@@ -286,3 +286,15 @@ def test_several_rows_at_once_send_where_they_may_and_name_the_rest(app: Flask, 
         assert sent == [] and [r.invitation.id for r in refused] == [ready.id, done.id]
         assert "received already" in refused[0].reason and "is completed already" in refused[1].reason
     assert _count(app, OutboxMessage, kind=MessageKind.resend) == 1
+
+
+def test_a_form_sent_from_the_call_list_returns_there(app: Flask, clock: Clock, staff: StaffFactory) -> None:
+    family = enrol_family(app, now=clock.now)
+    coordinator = staff("coordinator")
+    invitation_id = _invitation_id(app, family)
+    recorded = coordinator.post("/staff/attempts", {"invitation": str(invitation_id), "channel": "letter",
+                                                    "outcome": "no_answer", "back": "calls"})
+    resent = coordinator.post(f"/staff/invitations/{invitation_id}/resend",
+                              {"channel": "email", "click": new_click(), "back": "calls"})
+    for answer in (recorded, resent):
+        assert answer.headers["Location"].startswith("/staff/calls"), answer.headers["Location"]
