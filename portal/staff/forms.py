@@ -63,3 +63,9 @@ class ResolveForm(StaffForm):
 
 def resend_channels(choice: str) -> tuple[str, ...]:
     return ("sms", "email") if choice == "both" else (choice,)
+
+
+def first_error(form: FlaskForm) -> str:
+    """The first field's first problem, named by its label: for a message after a refused form."""
+    field, problems = next(iter(form.errors.items()))
+    return f"{getattr(form, field).label.text}: {problems[0]}"

@@ -13,11 +13,10 @@ from portal.db import db
 from portal.staff import access, call_resend, scope
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
-from portal.staff.forms import RESEND_CHANNELS, ResendForm, resend_channels
+from portal.staff.forms import RESEND_CHANNELS, ResendForm, first_error, resend_channels
 from portal.staff.models import StaffUser
 from portal.staff.resend import AlreadyQueued
 from portal.staff.views.calls import list_filters
-from portal.staff.views.outreach import first_error
 
 MOST_AT_ONCE = 200
 
