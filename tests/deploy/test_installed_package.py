@@ -110,4 +110,4 @@ def test_the_installed_package_refuses_to_start_without_a_catalogue_in_one_line(
         catalogue.write_bytes(kept)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
-    assert "nn/outbound.mo missing" in line and "parents get English" in line
+    assert "nn/outbound.mo missing" in line and "go out in English" in line
