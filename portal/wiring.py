@@ -13,7 +13,7 @@ from werkzeug.utils import import_string
 from portal.config import ConfigError, Settings, load_settings
 from portal.db import db
 from portal.protocol.loader import ProtocolError, check_instruments, load_protocol
-from portal.security import configure_csrf, configure_headers, configure_input_checks
+from portal.security import configure_csrf, configure_headers, configure_input_checks, configure_proxies
 
 csrf = CSRFProtect()
 
@@ -42,8 +42,8 @@ COMMANDS = (
     "portal.demo:demo_command",
     "portal.contacts.cli:keys_cli",
     "portal.cli:audit_cli",
-    "portal.backup:backup_command",
-    "portal.backup:restore_command",
+    "portal.backup_cli:backup_command",
+    "portal.backup_cli:restore_command",
     "portal.exports.cli:export_command",
     "portal.exports.cli:blinding_cli",
     "portal.exports.cli_tokens:tokens_cli",
@@ -92,10 +92,11 @@ def configure_metrics(app: Flask) -> None:
     configure(app)  # before the other request hooks: its timer runs first
 
 
-def configure_security(app: Flask) -> None:
+def configure_security(app: Flask, settings: Settings) -> None:
     configure_input_checks(app)
     configure_csrf(app, csrf)
     configure_headers(app)
+    configure_proxies(app, settings.trusted_proxies)
 
 
 def configure_i18n(app: Flask) -> None:

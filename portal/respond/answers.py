@@ -102,7 +102,10 @@ _WITH_DRAFTS = (
 
 
 def load(session: Session, invitation_id: int) -> ParentInvitation | None:
-    rows: Sequence[tuple[Any, ...]] = session.execute(_WITH_DRAFTS, {"invitation_id": invitation_id}).all()
+    """The invitation with its drafts, or None. Core rows on the session's connection (in its
+    transaction): the ORM's row loading is not needed for plain values."""
+    found = session.connection().execute(_WITH_DRAFTS, {"invitation_id": invitation_id})
+    rows: Sequence[tuple[Any, ...]] = found.all()
     if not rows:
         return None
     split = len(_INVITATION_COLUMNS)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, redirect, request, session, url_for
+from flask_babel import format_date
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -134,6 +135,13 @@ def _support() -> tuple[str, str] | None:
     return study_text(registry.protocol().support_text)
 
 
+def _support_again(invitation_id: int) -> tuple[str, str] | None:
+    """The support text again on the review and thanks pages when an answer in this wave raised an alert."""
+    if not service.raised_alert(db.session, invitation_id):
+        return None
+    return study_text(registry.protocol().support_text)
+
+
 @respond.get("/q/review")
 def review() -> str:
     _visit, invitation = current_invitation()
@@ -141,7 +149,7 @@ def review() -> str:
     missing = answers.unanswered(invitation, registry.catalogue(), pages)
     return render(
         "respond/review.html", missing=_described(invitation, missing), total=len(pages),
-        blocked=any(m.blocks_submit for m in missing), support=_support(),
+        blocked=any(m.blocks_submit for m in missing), support=_support() or _support_again(invitation.id),
     )
 
 
@@ -153,7 +161,7 @@ def _described(invitation: answers.ParentInvitation, missing: list[answers.Missi
         response = answers.response_for(invitation, instrument.id)
         shown = item_language(instrument, i18n.current(), None, response.language if response else None).shown
         rows.append({"page": entry.page, "text": instrument.item(entry.item_id).text[shown], "lang": shown,
-                     "needed": entry.blocks_submit})
+                     "needed": entry.blocks_submit, "instrument": instrument.title[shown]})
     return rows
 
 
@@ -174,4 +182,9 @@ def thanks() -> str:
     _visit, invitation = current_invitation(allow_completed=True)
     if invitation.completed_at is None:
         raise service.LinkUnusable
-    return render("respond/thanks.html")
+    opens = service.next_wave_opens(db.session, invitation.respondent_id, registry.now())
+    zone = registry.protocol().timezone
+    # roughly when: the month and year in the parent's language ("mars 2027")
+    month = format_date(opens.astimezone(zone).date(), "LLLL y") if opens else None
+    support = _support() or _support_again(invitation.id)
+    return render("respond/thanks.html", next_month=month, support=support)

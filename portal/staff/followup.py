@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.families.models import Arm, Family, FamilyStatus, Invitation, InvitationState, Respondent, Site
+from portal.staff.i18n import N_
 
 BUCKETS = ("due_this_week", "open", "started", "overdue", "completed", "expired")
 # the call list's state filter that shows the families behind a count (the "" is the whole list)
 ON_CALL_LIST = {"due_this_week": "", "open": "not_started", "started": "started", "overdue": "overdue"}
-LABELS = {
-    "due_this_week": "Due this week", "open": "Open", "started": "Started", "overdue": "Overdue",
-    "completed": "Completed", "expired": "Expired",
+LABELS = {  # shown through the staff catalogue (marked here, translated on the page)
+    "due_this_week": N_("Due this week"), "open": N_("Open"), "started": N_("Started"),
+    "overdue": N_("Overdue"), "completed": N_("Completed"), "expired": N_("Expired"),
 }
 
 

@@ -24,7 +24,7 @@ def choices(labels: dict[str, str]) -> list[SelectChoice]:
 
 class StaffForm(FlaskForm):
     class Meta:
-        csrf = False  # the app-wide check (portal.security.FormTokens) already covers every POST
+        csrf = False  # the app-wide check (Flask-WTF's CSRFProtect, portal.wiring) already covers every POST
 
         def get_translations(self, form: object) -> None:
             """WTForms' own messages in English, as the staff pages are until they get a catalogue."""
@@ -63,9 +63,3 @@ class ResolveForm(StaffForm):
 
 def resend_channels(choice: str) -> tuple[str, ...]:
     return ("sms", "email") if choice == "both" else (choice,)
-
-
-def first_error(form: FlaskForm) -> str:
-    """The first field's first problem, named by its label: for a message after a refused form."""
-    field, problems = next(iter(form.errors.items()))
-    return f"{getattr(form, field).label.text}: {problems[0]}"

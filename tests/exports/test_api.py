@@ -96,8 +96,8 @@ def test_the_api_serves_the_pages_files_with_labels_and_blinding(
     status, body, _ = get(client, "export.zip", token, layout="retention", format="parquet")
     names = zipfile.ZipFile(io.BytesIO(body)).namelist()
     assert status == 200 and "family-partner_retention.parquet" in names and "manifest.json" in names
-    everything = body + get(client, "data/long.csv", token)[1]
-    assert not any(secret.encode() in everything for secret in IDENTITIES)
+    everything = body + get(client, "data/long.csv", token)[1] + get(client, "manifest.json", token)[1]
+    assert not any(secret.encode() in everything for secret in [*IDENTITIES, token])
     status, body, _ = get(client, "data/wide.xlsx", token)
     assert status == 400 and "the format must be one of" in json.loads(body)["error"]
 
@@ -129,4 +129,5 @@ def test_requests_are_limited_per_minute_and_every_download_is_audited(
         exports = db.session.scalars(select(AuditEvent).filter_by(action="export")).all()
         created = db.session.scalars(select(AuditEvent).filter_by(action="api_token_created")).all()
     assert [e.actor for e in exports] == [f"staff:{user}/api:1"]
+    assert token not in repr([(e.actor, e.details) for e in exports])
     assert exports[0].details["request"]["layout"] == "long" and len(created) == 1

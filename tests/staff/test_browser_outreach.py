@@ -97,7 +97,7 @@ def test_a_coordinator_records_an_attempt_resends_a_link_and_resolves_an_alert(
             check(page)
 
             row.get_by_role("link", name="Revoke link…").click()
-            expect(page.get_by_role("heading", level=1)).to_contain_text("Revoke the link for wave T0")
+            expect(page.get_by_role("heading", level=1)).to_contain_text("Revoke the link for wave Baseline")
             check(page)
             menu.get_by_role("link", name="Alerts").click()
             expect(page.get_by_text("Called the next morning; safety plan agreed")).to_be_visible()

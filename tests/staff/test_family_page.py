@@ -55,8 +55,9 @@ def test_blinded_staff_never_see_the_arm_and_unblinded_staff_do(
     open_eyes = staff("coordinator", email="u@staff.example", blinded=False).client
     for path in (f"/staff/families/{family.family}", "/staff/dashboard", "/staff/retention",
                  "/staff/retention.csv"):
-        assert "usual_services" not in blinded.get(path).text, path
-    assert "usual_services" in open_eyes.get(f"/staff/families/{family.family}").text
+        shown = blinded.get(path).text
+        assert "usual_services" not in shown and "Usual services" not in shown, path
+    assert "Usual services" in open_eyes.get(f"/staff/families/{family.family}").text  # its name, in words
     assert "usual_services" in open_eyes.get("/staff/retention.csv").text
     assert 'name="arm"' not in blinded.get("/staff/dashboard").text
     filtered = open_eyes.get("/staff/dashboard?arm=family_partner").text

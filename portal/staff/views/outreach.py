@@ -17,11 +17,11 @@ from portal.staff.access import roles
 from portal.staff.alerts import KINDS, AlertRow, open_for_family
 from portal.staff.attempts import CHANNELS, OUTCOMES, attemptable, family_attempts, record_attempt
 from portal.staff.blueprint import staff
-from portal.staff.forms import RESEND_CHANNELS, AttemptForm, ResendForm, first_error, resend_channels
+from portal.staff.forms import RESEND_CHANNELS, AttemptForm, ResendForm, resend_channels
 from portal.staff.outreach import OutreachError, closed_because
 from portal.staff.records import StaffAttempt
 from portal.staff.resend import Resent, queued_resends, resend_link
-from portal.staff.views.call_actions import call_list_url
+from portal.staff.views.calls import call_list_url
 
 RESENDABLE = (InvitationState.open, InvitationState.started)
 
@@ -75,6 +75,11 @@ def back_to(where: str | None, invitation: Invitation, anchor: str) -> str:
     if page == "calls":
         return call_list_url(filters, access.current_user(), f"#row-{invitation.id}")
     return url_for("staff.family", pseudonym=invitation.respondent.family.pseudonym) + anchor
+
+
+def first_error(form: AttemptForm | ResendForm) -> str:
+    field, problems = next(iter(form.errors.items()))
+    return f"{getattr(form, field).label.text}: {problems[0]}"
 
 
 def when_it_goes(resent: Resent, wave: str) -> str:
