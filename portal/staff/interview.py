@@ -58,8 +58,16 @@ def interviewer_present(entered_by: int) -> bool:
     return user is not None and user.id == entered_by and user.role == "coordinator"
 
 
+def end() -> None:
+    """Signing out ends an interview in this browser: the parent pages no longer accept its answers."""
+    if session.get(MODE) == "interview":
+        for key in (INVITATION, MODE, ENTERED_BY):
+            session.pop(key, None)
+
+
 def configure(blueprint: Blueprint) -> None:
     blueprint.record_once(lambda state: state.app.extensions.setdefault(INTERVIEW_CHECK, interviewer_present))
+
     @blueprint.app_context_processor
     def _interview() -> dict[str, object]:
         banner = interview_banner()

@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from portal import registry
 from portal.db import db
 from portal.security import client_address
-from portal.staff import access, accounts, auth, totp
+from portal.staff import access, accounts, auth, interview, totp
 from portal.staff.access import pending, public, roles
 from portal.staff.blueprint import staff
+from portal.staff.i18n import _
 
 NEW_SECRET_KEY = "staff_totp_new"
 REFUSED = "The e-mail address, password or code is not right."
@@ -108,7 +109,8 @@ def logout() -> WerkzeugResponse:
     accounts.sign_out(db.session, access.current_user(), now=registry.now())
     db.session.commit()
     access.forget()
-    flash("You are signed out.")
+    interview.end()  # a phone interview in this browser ends with the coordinator's session
+    flash(_("You are signed out."))
     return redirect(url_for("staff.login"))
 
 
