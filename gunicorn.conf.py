@@ -38,3 +38,23 @@ def child_exit(server: object, worker: object) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+# The access log (when the deployment turns it on) never holds a parent's link: /s/<token> is
+# written /s/… . The token is the only key to a family's answers, and logs travel further than
+# the database (log shippers, support tickets).
+import re  # noqa: E402  (gunicorn reads this file as settings; the logger is the one piece of code)
+
+from gunicorn.glogging import Logger  # noqa: E402
+
+LINK = re.compile(r"/s/[^/?#\s]+")
+
+
+class LinkHidingLogger(Logger):
+    def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]  # gunicorn's hook
+        atoms = super().atoms(resp, req, environ, request_time)
+        # every text a log format can name: the request line, path, referrer, headers, environ
+        return {name: LINK.sub("/s/…", value) if isinstance(value, str) else value
+                for name, value in atoms.items()}
+
+
+logger_class = LinkHidingLogger

@@ -281,11 +281,12 @@ def run(quick: bool = False) -> dict[str, Any]:
         f"{r['store']} {method.upper()} {r[method]['rps']:.0f} req/s "
         f"p50 {r[method]['p50_ms']} ms p99 {r[method]['p99_ms']} ms"
         for r in results for method in ("get", "post")
-    ) + f" [load average before: {load_before[0]}]"
+    ) + f" [load average before: {load_before[0]}, after: {os.getloadavg()[0]:.2f}]"
     served = next(r for r in results if r["store"] == "postgresql")
     met = served["posts_saved"] and all(
         served[m]["rps"] >= FLOOR[m] and served[m]["p99_ms"] < P99_MS and not served[m]["bad_responses"]
         for m in ("get", "post"))
     return {"scenario": "respond", "summary": summary, "goal": GOAL, "met": met, "results": results,
             "gunicorn": gunicorn_setting(), "connections": CONNECTIONS, "parents": PARENTS,
-            "seconds": seconds, "runs": runs, "cpus": os.cpu_count(), "load_average_before": load_before}
+            "seconds": seconds, "runs": runs, "cpus": os.cpu_count(), "load_average_before": load_before,
+            "load_average_after": [round(x, 2) for x in os.getloadavg()]}

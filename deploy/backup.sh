@@ -13,5 +13,5 @@ flask="$PORTAL_VENV/bin/flask"
 
 "$flask" --app portal backup --out "$BACKUP_DIR/main-$stamp.backup"
 "$flask" --app portal backup --store keystore --out "$BACKUP_DIR/keystore-$stamp.backup"
-find "$BACKUP_DIR" -maxdepth 1 -name '*.backup' -mtime "+$BACKUP_KEEP_DAYS" -delete
+find "$BACKUP_DIR" -maxdepth 1 \( -name '*.backup' -o -name '*.backup.manifest.json' \) -mtime "+$BACKUP_KEEP_DAYS" -delete
 echo "backups written: main-$stamp.backup keystore-$stamp.backup"

@@ -25,7 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     wiring.configure_database(app, settings)
     wiring.configure_study(app, settings)
     wiring.configure_metrics(app)
-    wiring.configure_security(app)
+    wiring.configure_security(app, settings)
     wiring.configure_i18n(app)
     wiring.configure_blueprints(app)
     wiring.configure_commands(app)

@@ -2,7 +2,11 @@
 
 SQLite uses the online backup API (a consistent copy while the portal runs)
 and then drops the other store's tables from the copy; PostgreSQL uses
-pg_dump/pg_restore with the store's tables selected.
+pg_dump/pg_restore with the store's tables selected. The snapshot is made in a
+private temporary folder and written out sealed with PORTAL_BACKUP_KEY
+(portal.backup_crypto), mode 0600, beside a manifest holding the audit trail's
+head; restore opens the whole file before it changes anything, and the trail
+records the restore and what it rolled back (portal.backup_cli).
 """
 
 from __future__ import annotations
@@ -11,15 +15,16 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-import click
-from flask.cli import with_appcontext
 from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
 
 import portal.models  # noqa: F401  (every table on the metadata)
-import portal.registry as registry
+from portal.backup_crypto import SealedFileError, open_file, seal_file
 from portal.db import Base, KeystoreBase
 
 VERSION_TABLES = {"main": "alembic_version", "keystore": "alembic_version_keystore"}
@@ -34,23 +39,45 @@ def store_tables(store: str) -> list[str]:
     return [table.name for table in metadata.sorted_tables] + [VERSION_TABLES[store]]
 
 
-def backup(url: str, store: str, out: Path) -> None:
+@contextmanager
+def _private_folder() -> Iterator[Path]:
+    """A folder only this user can read (mkdtemp makes it 0700), gone afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="portal-backup-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def backup(url: str, store: str, out: Path, key: bytes) -> None:
     if out.exists():
         raise BackupError(f"{out} exists already; choose a new file")
-    if make_url(url).get_backend_name() == "sqlite":
-        _sqlite_backup(_sqlite_path(url), store, out)
-    else:
-        _pg("pg_dump", url, ["-Fc", "--no-owner", *_pg_tables(store), "-f", str(out)])
+    with _private_folder() as folder:
+        raw = folder / "snapshot"
+        if make_url(url).get_backend_name() == "sqlite":
+            _sqlite_backup(_sqlite_path(url), store, raw)
+        else:
+            _pg("pg_dump", url, ["-Fc", "--no-owner", *_pg_tables(store), "-f", str(raw)])
+        try:
+            seal_file(key, store, raw, out)
+        except FileExistsError:
+            raise BackupError(f"{out} exists already; choose a new file") from None
 
 
-def restore(url: str, store: str, source: Path) -> None:
+def restore(url: str, store: str, source: Path, key: bytes) -> None:
     if not source.is_file():
         raise BackupError(f"{source} is not a backup file")
-    if make_url(url).get_backend_name() == "sqlite":
-        _sqlite_restore(_sqlite_path(url), store, source)
-    else:
-        _pg("pg_restore", url, ["--clean", "--if-exists", "--single-transaction", "--no-owner",
-                                *_pg_tables(store, restoring=True), str(source)], database_flag=True)
+    with _private_folder() as folder:
+        raw = folder / "snapshot"
+        try:
+            open_file(key, store, source, raw)
+        except SealedFileError as problem:
+            raise BackupError(f"{problem}; nothing changed") from None
+        if make_url(url).get_backend_name() == "sqlite":
+            _sqlite_restore(_sqlite_path(url), store, raw)
+        else:
+            _pg("pg_restore", url, ["--clean", "--if-exists", "--single-transaction", "--no-owner",
+                                    *_pg_tables(store, restoring=True), str(raw)], database_flag=True)
 
 
 def _sqlite_path(url: str) -> str:
@@ -123,43 +150,3 @@ def _pg(tool: str, url: str, args: list[str], database_flag: bool = False) -> No
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines()
         raise BackupError(f"{tool} failed: {lines[-1] if lines else 'no message'}")
-
-
-# Commands -------------------------------------------------------------------
-
-STORE = click.option("--store", type=click.Choice(["main", "keystore"]), default="main", show_default=True,
-                     help="Which store: the pseudonymous data, or the keystore (always backed up apart).")
-
-
-@click.command("backup")
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="A new file to write.")
-@STORE
-@with_appcontext
-def backup_command(out: Path, store: str) -> None:
-    """Write a consistent snapshot of one store (SQLite online backup, or pg_dump)."""
-    try:
-        backup(_url(store), store, out)
-    except BackupError as problem:
-        raise click.ClickException(str(problem)) from None
-    click.echo(f"Backed up the {store} store to {out}.")
-
-
-@click.command("restore")
-@click.option("--from", "source", type=click.Path(path_type=Path), required=True, help="A backup file.")
-@STORE
-@click.option("--yes", is_flag=True, help="Required: the store's current data is replaced.")
-@with_appcontext
-def restore_command(source: Path, store: str, yes: bool) -> None:
-    """Replace one store's data with a backup made by `backup` (all or nothing)."""
-    if not yes:
-        raise click.UsageError(f"this replaces everything in the {store} store; run again with --yes")
-    try:
-        restore(_url(store), store, source)
-    except BackupError as problem:
-        raise click.ClickException(str(problem)) from None
-    click.echo(f"Restored the {store} store from {source}.")
-
-
-def _url(store: str) -> str:
-    settings = registry.settings()
-    return settings.keystore_url if store == "keystore" else settings.database_url

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 import portal.migrate as migrate
 import portal.registry as registry
 from portal.audit import count_events, verify
+from portal.audit_anchors import AnchorError, note_head, read_anchors
 from portal.db import db
 
 
@@ -58,16 +59,28 @@ def db_upgrade() -> None:
     click.echo("Databases are up to date.")
 
 
-audit_cli = AppGroup("audit", help="Check the audit trail.")
+audit_cli = AppGroup("audit", help="Check the audit trail; print its head to note outside.")
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain; name the first entry that does not follow from the one before."""
-    broken = verify(db.session)
+@click.option("--anchor", "anchors", multiple=True, metavar="ENTRY:HASH|FILE",
+              help="A head noted earlier (as `audit head` prints it), or a backup or export manifest. "
+                   "The anchors log in the instance folder is always read.")
+def audit_verify(anchors: tuple[str, ...]) -> None:
+    """Check numbering, keyed hashes and anchors; name the first gap, edit or truncation (exit 1)."""
+    try:
+        noted = read_anchors(anchors)
+    except AnchorError as problem:
+        raise click.UsageError(str(problem)) from None
+    broken = verify(db.session, registry.settings().audit_key, noted)
     if broken is not None:
-        raise click.ClickException(
-            f"audit trail broken at entry {broken.id} ({broken.action}, {broken.at.isoformat()}): "
-            "it or an entry before it was changed or removed"
-        )
-    click.echo(f"Audit trail intact ({count_events(db.session)} entries).")
+        raise click.ClickException(f"audit trail broken at entry {broken.entry}: {broken.reason}")
+    click.echo(f"Audit trail intact ({count_events(db.session)} entries, {len(noted)} anchors agree).")
+
+
+@audit_cli.command("head")
+@now_option
+def audit_head(now: dt.datetime | None) -> None:
+    """Print the newest entry's number and hash (ENTRY:HASH) to note outside; also kept in the anchors log."""
+    current = note_head(db.session, now=current_time(now), where="audit head")
+    click.echo(f"{current.entry}:{current.hash}")

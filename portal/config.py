@@ -47,6 +47,8 @@ SECRETS = {
     "link_key": ("PORTAL_LINK_KEY", "parent link tokens"),
     "keystore_key": ("PORTAL_KEYSTORE_KEY", "keystore encryption (32 bytes, base64)"),
     "blind_index_key": ("PORTAL_BLIND_INDEX_KEY", "keystore lookups"),
+    "audit_key": ("PORTAL_AUDIT_KEY", "the audit trail's keyed hashes"),
+    "backup_key": ("PORTAL_BACKUP_KEY", "backup encryption (32 bytes, base64)"),
 }
 MIN_SECRET_BYTES = 32
 ALLOCATION_KEY = "PORTAL_ALLOCATION_KEY"  # optional: only a study the portal allocates needs it
@@ -80,6 +82,8 @@ class Settings:
     link_key: bytes
     keystore_key: bytes
     blind_index_key: bytes
+    audit_key: bytes
+    backup_key: bytes
     keystore_old_keys: tuple[bytes, ...] = field(repr=False)  # still readable, while `keys rotate` runs
     study_file: Path
     instruments_path: str | None
@@ -87,6 +91,11 @@ class Settings:
     smtp: SmtpSettings
     sms: SmsSettings | None  # None: no SMS gateway, messages go by e-mail
     send_connections: int  # messages a dispatcher hands over at once, each on its own connection
+    trusted_proxies: int  # proxies in front that each append to X-Forwarded-For (0: none trusted)
+    # HSTS and Secure, __Host- cookies: off only where PORTAL_ENV=development (or test) was set on
+    # purpose, so a forgotten variable fails closed
+    secure_transport: bool
+    instance_path: Path  # development secrets, the SQLite file, the audit trail's anchors
     metrics_allow: tuple[IPNetwork, ...]  # who may read /metrics (PORTAL_METRICS_ALLOW)
     # seals the allocation sequence's places; kept outside the database. None: the portal cannot allocate
     allocation_key: bytes | None = field(default=None, repr=False)
@@ -96,7 +105,7 @@ class Settings:
         return self.env == "production"
 
     def __repr__(self) -> str:
-        # Never print a secret, even in a debugger or a crash report.
+        # Never print a secret (nor an old key), even in a debugger or a crash report.
         shown = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in SECRETS and f.repr}
         return f"Settings({shown})"
 
@@ -124,6 +133,9 @@ def load_settings(
         smtp=_smtp_settings(env, mode),
         sms=_sms_settings(env, mode),
         send_connections=_number(env, "PORTAL_SEND_CONNECTIONS", "4", int, 1, 32),
+        trusted_proxies=_number(env, "PORTAL_TRUSTED_PROXIES", "0", int, 0, 5),
+        secure_transport=env.get("PORTAL_ENV") not in ("development", "test"),
+        instance_path=instance,
         metrics_allow=_networks(env, "PORTAL_METRICS_ALLOW", "127.0.0.1,::1"),
         allocation_key=_allocation_key(env, mode, instance),
         **keys,
@@ -267,6 +279,10 @@ def _development_secrets(instance: Path) -> dict[str, bytes]:
         fresh = {name: base64.b64encode(secrets.token_bytes(32)).decode() for name in SECRETS}
         _write_private(instance, json.dumps(fresh), lambda written: _link_if_absent(written, path))
     stored = json.loads(path.read_text())
+    if any(name not in stored for name in SECRETS):  # made before a newer secret existed: add it
+        for name in SECRETS:
+            stored.setdefault(name, base64.b64encode(secrets.token_bytes(32)).decode())
+        _write_private(instance, json.dumps(stored), lambda written: os.replace(written, path))
     return {name: base64.b64decode(stored[name]) for name in SECRETS}
 
 

@@ -7,6 +7,7 @@ details). They may be one database or two; the code never joins across them.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
     the database itself; see _reader()."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _create_private(parsed.database)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_read_only if read_only else _sqlite_pragmas)
         return engine
@@ -74,6 +76,18 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
     event.listen(engine, "checkin", _note_last_use)
     event.listen(engine, "checkout", _pinging_if_idle(engine.dialect))
     return engine
+
+
+def _create_private(path: str | None) -> None:
+    """Create a new SQLite file owner-only (0600); SQLite gives its -wal and -shm files the same mode."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        return  # no such folder: SQLite says so when it connects
 
 
 # pool_pre_ping costs a round trip on every checkout. A connection in steady use needs no ping: if

@@ -16,7 +16,7 @@ from portal.families.models import (
     Site,
     Study,
 )
-from portal.messaging.models import ContactAttempt, OutboxMessage  # noqa: F401  (registers the tables)
+from portal.messaging.models import ContactAttempt, OutboxMessage, SmsReceiptSeen  # noqa: F401  (registers the tables)
 from portal.respond.throttle import CodeAttempt  # noqa: F401  (registers the table)
 from portal.staff.models import LoginAttempt, RecoveryCode, StaffUser
 from portal.staff.records import AllocationRecord, AllocationSlot, Note, StaffAttempt

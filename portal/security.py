@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -18,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, Response, abort, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.datastructures import MultiDict
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 TOKEN_BYTES = 16  # 128 bits
@@ -87,8 +89,30 @@ def hash_access_code(link_key: bytes, code: str) -> str:
 
 
 def client_address() -> str:
-    """The address a request came from, as attempt limits count it."""
+    """The address a request came from, as attempt limits count it. Behind PORTAL_TRUSTED_PROXIES
+    proxies, Werkzeug's ProxyFix (configure_proxies) has put the client's own address here."""
     return request.remote_addr or "unknown"
+
+
+def network_of(address: str) -> str:
+    """What limits count as one place: an IPv4 address, or an IPv6 address's /64 (one household or
+    phone gets a whole /64, and picks any address in it)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
+def configure_proxies(app: Flask, trusted: int) -> None:
+    """Trust the last `trusted` proxies' X-Forwarded-For and -Proto, and nothing more: with none
+    trusted (the default) a client cannot choose the address its attempts are counted under."""
+    if trusted:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)  # type: ignore[method-assign]
 
 
 def looks_like_token(text: str) -> bool:
@@ -132,13 +156,18 @@ PAGE_HEADERS = (
 STATIC_HEADERS = PAGE_HEADERS[:-1]  # the stylesheet may be cached
 
 
-def configure_headers(app: Flask) -> None:
+HSTS = ("Strict-Transport-Security", "max-age=31536000")  # a year; browsers then refuse plain http
+
+
+def configure_headers(app: Flask, hsts: bool = True) -> None:
     """The same headers on every answer, pages and errors alike. A view that sets one of them keeps
-    its own value."""
+    its own value. HSTS unless the portal runs over plain http on purpose (PORTAL_ENV=development)."""
+    extra = (HSTS,) if hsts else ()
+    pages, static = PAGE_HEADERS + extra, STATIC_HEADERS + extra
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        for name, value in STATIC_HEADERS if request.endpoint == "static" else PAGE_HEADERS:
+        for name, value in static if request.endpoint == "static" else pages:
             response.headers.setdefault(name, value)
         return response
 

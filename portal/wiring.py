@@ -13,7 +13,7 @@ from werkzeug.utils import import_string
 from portal.config import ConfigError, Settings, load_settings
 from portal.db import db
 from portal.protocol.loader import ProtocolError, check_instruments, load_protocol
-from portal.security import configure_csrf, configure_headers, configure_input_checks
+from portal.security import configure_csrf, configure_headers, configure_input_checks, configure_proxies
 
 csrf = CSRFProtect()
 
@@ -42,8 +42,8 @@ COMMANDS = (
     "portal.demo:demo_command",
     "portal.contacts.cli:keys_cli",
     "portal.cli:audit_cli",
-    "portal.backup:backup_command",
-    "portal.backup:restore_command",
+    "portal.backup_cli:backup_command",
+    "portal.backup_cli:restore_command",
     "portal.exports.cli:export_command",
     "portal.exports.cli:blinding_cli",
     "portal.exports.cli_tokens:tokens_cli",
@@ -59,7 +59,10 @@ def configure_settings(app: Flask, environ: Mapping[str, str] | None) -> Setting
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.production,
+        SESSION_COOKIE_SECURE=settings.secure_transport,
+        # __Host-: the browser keeps it only from https, for this host and path /, so neither a
+        # sibling subdomain nor a plain-http page can set or overwrite it
+        SESSION_COOKIE_NAME="__Host-session" if settings.secure_transport else "session",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=2),
         MAX_CONTENT_LENGTH=256 * 1024,
         TESTING=settings.env == "test",
@@ -92,10 +95,11 @@ def configure_metrics(app: Flask) -> None:
     configure(app)  # before the other request hooks: its timer runs first
 
 
-def configure_security(app: Flask) -> None:
+def configure_security(app: Flask, settings: Settings) -> None:
     configure_input_checks(app)
     configure_csrf(app, csrf)
-    configure_headers(app)
+    configure_headers(app, hsts=settings.secure_transport)
+    configure_proxies(app, settings.trusted_proxies)
 
 
 def configure_i18n(app: Flask) -> None:

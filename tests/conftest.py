@@ -24,6 +24,8 @@ TEST_KEYS = {
     "PORTAL_LINK_KEY": base64.b64encode(b"l" * 32).decode(),
     "PORTAL_KEYSTORE_KEY": base64.b64encode(b"k" * 32).decode(),
     "PORTAL_BLIND_INDEX_KEY": base64.b64encode(b"b" * 32).decode(),
+    "PORTAL_AUDIT_KEY": base64.b64encode(b"a" * 32).decode(),
+    "PORTAL_BACKUP_KEY": base64.b64encode(b"B" * 32).decode(),
 }
 
 

@@ -62,7 +62,8 @@ def keys_destroy(confirm: bool, now: dt.datetime | None) -> None:
     click.echo(f"Deleted {removed} contacts. Responses and exports are unaffected.")
     if settings.production:
         click.echo("Now delete PORTAL_KEYSTORE_KEY, PORTAL_KEYSTORE_OLD_KEYS and PORTAL_BLIND_INDEX_KEY "
-                   "from your secret store and any backup of the keystore.")
+                   "from your secret store and any backup of the keystore. Staff authenticators were sealed "
+                   "with the keystore key: give each account `users reset-2fa`.")
     else:
         forget_development_key(Path(current_app.instance_path))
         click.echo("The development keystore keys in instance/secrets.json were replaced.")

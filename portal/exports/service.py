@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from portal.audit import record
+from portal.audit_anchors import note_head
 from portal.exports import codebook, manifest, writers
 from portal.exports.attempts import attempt_reader
 from portal.exports.blinding import arm_labels
@@ -102,6 +103,8 @@ def run_export(
         summary = {**manifest.build(study=protocol.id, request=request, frame=frame, dataset=dataset,
                                     files=files, actor=actor, now=now, blinding=blinding.describe()), **packs,
                    "family_rows": families.row_count}
+        # the audit trail's head, noted outside the database (here and in the anchors log)
+        summary["audit_head"] = note_head(session, now=now, where=f"export {request.layout}").as_dict()
         (staging / manifest.MANIFEST).write_text(manifest.json_text(summary), encoding="utf-8")
         for path in [*files, staging / manifest.MANIFEST]:
             os.replace(path, out_dir / path.name)

@@ -44,7 +44,7 @@ def require_analyst(view: F) -> F:
             abort(403)
         if user.must_change_password:
             return redirect(CHANGE_PASSWORD)
-        g.analyst = user
+        g.analyst = g.staff_user = user  # the staff layout's menu and sign-out need the account
         return view(*args, **kwargs)
 
     return wrapped  # type: ignore[return-value]

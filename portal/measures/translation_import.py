@@ -71,12 +71,15 @@ def _xlsx_table(path: Path) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
     try:
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        book = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not a workbook
         kind = type(error).__name__
         raise TemplateRefused(f"{path.name} cannot be read as an .xlsx workbook ({kind})") from None
-    return [(number, [_xlsx_text(value) for value in row])
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
+    try:  # a read-only workbook keeps its file open until closed
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        return [(number, [_xlsx_text(value) for value in row]) for number, row in enumerate(rows, start=1)]
+    finally:
+        book.close()
 
 
 def _xlsx_text(value: Any) -> str:

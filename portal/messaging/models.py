@@ -88,3 +88,13 @@ class ContactAttempt(Base):
     provider_id: Mapped[str | None] = mapped_column(String(128), index=True)
     detail: Mapped[str] = mapped_column(String(200), default="")
     message: Mapped[OutboxMessage] = relationship()
+
+
+class SmsReceiptSeen(Base):
+    """A delivery receipt already taken (its body's SHA-256), kept while its timestamp is fresh enough
+    to be taken: the same signed receipt sent again is refused."""
+
+    __tablename__ = "sms_receipt_seen"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    at: Mapped[dt.datetime] = mapped_column(index=True)

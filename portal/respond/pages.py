@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, redirect, request, session, url_for
+from flask_babel import format_date
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -20,12 +21,15 @@ from portal.measures import Instrument, Item
 from portal.respond import answers, forms, paging, service
 from portal.respond.blueprint import (
     SUPPORT,
+    THANKED,
     current_invitation,
     current_visit,
+    end_visit,
     neutral_page,
     render,
     respond,
     study_text,
+    use_language,
 )
 from portal.respond.texts import ItemLanguage, item_language
 
@@ -134,6 +138,13 @@ def _support() -> tuple[str, str] | None:
     return study_text(registry.protocol().support_text)
 
 
+def _support_again(invitation_id: int) -> tuple[str, str] | None:
+    """The support text again on the review and thanks pages when an answer in this wave raised an alert."""
+    if not service.raised_alert(db.session, invitation_id):
+        return None
+    return study_text(registry.protocol().support_text)
+
+
 @respond.get("/q/review")
 def review() -> str:
     _visit, invitation = current_invitation()
@@ -141,7 +152,7 @@ def review() -> str:
     missing = answers.unanswered(invitation, registry.catalogue(), pages)
     return render(
         "respond/review.html", missing=_described(invitation, missing), total=len(pages),
-        blocked=any(m.blocks_submit for m in missing), support=_support(),
+        blocked=any(m.blocks_submit for m in missing), support=_support() or _support_again(invitation.id),
     )
 
 
@@ -153,12 +164,14 @@ def _described(invitation: answers.ParentInvitation, missing: list[answers.Missi
         response = answers.response_for(invitation, instrument.id)
         shown = item_language(instrument, i18n.current(), None, response.language if response else None).shown
         rows.append({"page": entry.page, "text": instrument.item(entry.item_id).text[shown], "lang": shown,
-                     "needed": entry.blocks_submit})
+                     "needed": entry.blocks_submit, "instrument": instrument.title[shown]})
     return rows
 
 
 @respond.post("/q/submit")
 def submit() -> WerkzeugResponse:
+    if current_visit() is None and isinstance(session.get(THANKED), int):
+        return redirect(url_for("respond.thanks"), 303)  # a second tap on Send: the first ended the visit
     _visit, invitation = current_invitation(allow_completed=True)
     try:
         service.submit(db.session, invitation, registry.catalogue(), pages_of(invitation.instruments),
@@ -166,12 +179,21 @@ def submit() -> WerkzeugResponse:
     except service.AnswersMissing:
         return redirect(url_for("respond.review"))
     db.session.commit()
+    end_visit()  # the wave is sent: nothing more can be read or saved in this browser
+    session[THANKED] = invitation.id
     return redirect(url_for("respond.thanks"), 303)
 
 
 @respond.get("/q/thanks")
 def thanks() -> str:
-    _visit, invitation = current_invitation(allow_completed=True)
-    if invitation.completed_at is None:
+    sent = session.get(THANKED)
+    invitation = answers.load(db.session, sent) if isinstance(sent, int) else None
+    if invitation is None or invitation.completed_at is None:
         raise service.LinkUnusable
-    return render("respond/thanks.html")
+    use_language(invitation.language)
+    opens = service.next_wave_opens(db.session, invitation.respondent_id, registry.now())
+    zone = registry.protocol().timezone
+    # roughly when: the month and year in the parent's language ("mars 2027")
+    month = format_date(opens.astimezone(zone).date(), "LLLL y") if opens else None
+    support = _support() or _support_again(invitation.id)
+    return render("respond/thanks.html", next_month=month, support=support)

@@ -10,11 +10,11 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from portal.families.models import Invitation, InvitationState, Respondent, Response, started_in_sql
+from portal.families.models import Alert, Invitation, InvitationState, Respondent, Response, started_in_sql
 from portal.families.packs import keep_packs
 from portal.measures import Instrument
 from portal.respond import answers
@@ -127,3 +127,19 @@ def submit(session: Session, invitation: ParentInvitation, catalogue: Mapping[st
     )
     keep_packs(session.connection(), invitation.responses, catalogue)
     return True
+
+
+def raised_alert(session: Session, invitation_id: int) -> bool:
+    """Did an answer in this invitation raise a safety alert (the parent then sees support again)?"""
+    return session.scalar(select(Alert.id).where(Alert.invitation_id == invitation_id).limit(1)) is not None
+
+
+def next_wave_opens(session: Session, respondent_id: int, after: dt.datetime) -> dt.datetime | None:
+    """When this parent's next questionnaire opens (for the thanks page), or None when none lies ahead
+    for them (none left, or contact stopped)."""
+    return session.scalar(
+        select(func.min(Invitation.opens_at)).join(Respondent)
+        .where(Invitation.respondent_id == respondent_id, Invitation.opens_at > after,
+               Invitation.withdrawn_at.is_(None), Invitation.completed_at.is_(None),
+               Respondent.contact_stopped_at.is_(None))
+    )

@@ -8,7 +8,8 @@ strings follow the parent's language regardless.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from portal.measures import Instrument
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +24,7 @@ class ItemLanguage:
         return self.shown != self.wanted and self.wanted not in self.available
 
 
-def item_language(instrument: Any, wanted: str, chosen: str | None = None,
+def item_language(instrument: Instrument, wanted: str, chosen: str | None = None,
                   saved: str | None = None) -> ItemLanguage:
     """The parent's explicit choice, then their own language, then that of earlier answers, then English."""
     available = tuple(instrument.languages)

@@ -3,6 +3,13 @@
 A view without a declaration is refused to everyone, so a forgotten decorator
 fails closed. The staff session keys all start with `staff_` so they never
 collide with the parent pages' keys (`invitation`, `mode`, `entered_by`).
+
+The cookie alone does not keep a session alive: it carries the account's session
+epoch from sign-in, and every staff request compares it with the account's row.
+Signing out, a password change, a second-factor reset, a role change and disabling
+raise the epoch (portal.staff.accounts), so every cookie of the account, saved
+copies included, stops working. A session also ends after IDLE without a page and
+ABSOLUTE after sign-in, however busy.
 """
 
 from __future__ import annotations
@@ -21,9 +28,11 @@ from portal.staff.models import StaffUser
 F = TypeVar("F", bound=Callable[..., Any])
 
 USER_KEY, SEEN_KEY, PENDING_KEY = "staff_user", "staff_seen", "staff_pending"
+SINCE_KEY, EPOCH_KEY = "staff_since", "staff_epoch"
 PUBLIC = "public"  # the sign-in pages
 PENDING = "pending"  # the second-factor pages: password given, code not yet
 IDLE = dt.timedelta(minutes=30)
+ABSOLUTE = dt.timedelta(hours=12)
 # what an account given a one-time password may do before it chooses its own
 PASSWORD_CHANGE_ALLOWS = frozenset({"staff.change_password", "staff.logout"})
 PENDING_FOR = dt.timedelta(minutes=5)
@@ -71,15 +80,17 @@ def guard() -> WerkzeugResponse | None:
 def signed_in_user() -> StaffUser | None:
     """The signed-in account, if its session is fresh; refreshes the idle timer."""
     now = registry.now()
-    user_id, seen = session.get(USER_KEY), session.get(SEEN_KEY)
-    if not isinstance(user_id, int) or not isinstance(seen, str):
+    user_id, seen, since, epoch = (session.get(key) for key in (USER_KEY, SEEN_KEY, SINCE_KEY, EPOCH_KEY))
+    if not (isinstance(user_id, int) and isinstance(epoch, int) and isinstance(seen, str)
+            and isinstance(since, str)):
         return None
-    if now - dt.datetime.fromisoformat(seen) > current_app.config.get("STAFF_IDLE", IDLE):
+    idle = now - dt.datetime.fromisoformat(seen) > current_app.config.get("STAFF_IDLE", IDLE)
+    if idle or now - dt.datetime.fromisoformat(since) > current_app.config.get("STAFF_ABSOLUTE", ABSOLUTE):
         forget()
         session[SEEN_KEY] = seen  # kept only so the sign-in page can say why
         return None
     user = db.session.get(StaffUser, user_id)
-    if user is None or not user.active or not user.totp_secret:
+    if user is None or not user.active or not user.totp_secret or user.session_epoch != epoch:
         forget()
         return None
     session[SEEN_KEY] = now.isoformat()
@@ -105,9 +116,14 @@ def begin_pending(user: StaffUser) -> None:
 
 def begin_session(user: StaffUser) -> None:
     forget()
-    session[USER_KEY] = user.id
-    session[SEEN_KEY] = registry.now().isoformat()
+    now = registry.now().isoformat()
+    session.update({USER_KEY: user.id, SEEN_KEY: now, SINCE_KEY: now, EPOCH_KEY: user.session_epoch})
     session.permanent = True
+
+
+def keep_session(user: StaffUser) -> None:
+    """After the account's other sessions were ended on purpose here (a new password), this one goes on."""
+    session[EPOCH_KEY] = user.session_epoch
 
 
 def forget() -> None:

@@ -35,12 +35,7 @@ def create(
         raise AccountError(f"{email!r} is not an e-mail address")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    known = {site.id for site in registry.protocol().sites}
-    unknown = [s for s in sites if s not in known]
-    if unknown:
-        raise AccountError(f"unknown site(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    if role == "coordinator" and not sites:
-        raise AccountError("a coordinator needs at least one --site")
+    _check_sites(role, sites)
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
     if session.scalars(select(StaffUser.id).filter_by(email=email)).first() is not None:
@@ -54,6 +49,15 @@ def create(
            sites=user.sites,
            blinded=blinded)
     return user
+
+
+def _check_sites(role: str, sites: list[str]) -> None:
+    known = {site.id for site in registry.protocol().sites}
+    unknown = [s for s in sites if s not in known]
+    if unknown:
+        raise AccountError(f"unknown site(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    if role == "coordinator" and not sites:
+        raise AccountError("a coordinator needs at least one --site")
 
 
 def change_password(
@@ -70,7 +74,30 @@ def change_password(
         raise AccountError("Choose a password different from the one you were given.")
     user.password_hash = hashing.hash(new)
     user.must_change_password = False
+    end_sessions(user)
     record(session, now=now, actor=user.actor, action="staff_password_changed")
+
+
+def end_sessions(user: StaffUser) -> None:
+    """Every session of the account ends at its next request, wherever its cookie is kept."""
+    user.session_epoch += 1
+
+
+def sign_out(session: Session, user: StaffUser, *, now: dt.datetime) -> None:
+    end_sessions(user)
+    record(session, now=now, actor=user.actor, action="staff_logout")
+
+
+def change_role(session: Session, user: StaffUser, *, role: str, sites: list[str], actor: str,
+                now: dt.datetime) -> None:
+    """A new role (and sites): the person signs in again to work under it."""
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    _check_sites(role, sites)
+    user.role, user.sites = role, sites if role == "coordinator" else []
+    end_sessions(user)
+    record(session, now=now, actor=actor, action="staff_role_changed", account=user.id, role=role,
+           sites=user.sites)
 
 
 def find(session: Session, email: str) -> StaffUser:
@@ -83,6 +110,7 @@ def find(session: Session, email: str) -> StaffUser:
 def disable(session: Session, user: StaffUser, *, actor: str, now: dt.datetime) -> None:
     """The account can no longer sign in, and any open session of it ends at its next request."""
     user.active = False
+    end_sessions(user)
     record(session, now=now, actor=actor, action="staff_disabled", account=user.id)
 
 
@@ -90,6 +118,7 @@ def reset_second_factor(session: Session, user: StaffUser, *, actor: str, now: d
     """The person sets up a new authenticator at the next sign-in; old recovery codes stop working."""
     user.totp_secret = None
     user.totp_last_step = None
+    end_sessions(user)
     for code in session.scalars(select(RecoveryCode).filter_by(user_id=user.id)):
         session.delete(code)
     record(session, now=now, actor=actor, action="staff_2fa_reset", account=user.id)

@@ -11,26 +11,21 @@ import functools
 
 from argon2 import PasswordHasher
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal import registry
 from portal.audit import record
 from portal.security import password_hasher, verify_password
-from portal.staff import totp
-from portal.staff.models import LoginAttempt, RecoveryCode, StaffUser
+from portal.staff import sealing, totp
+from portal.staff.limits import TooManyAttempts, check_limits, note_attempt
+from portal.staff.models import RecoveryCode, StaffUser
 
-WINDOW = dt.timedelta(minutes=15)
-ACCOUNT_LIMIT = 5  # failed checks per account in WINDOW
-ADDRESS_LIMIT = 20  # failed checks per network address in WINDOW
+__all__ = ["SignInRefused", "TooManyAttempts", "check_password", "check_second_factor", "signed_in"]
 
 
 class SignInRefused(Exception):
     """Wrong e-mail, password or code, or a disabled account: one message for all."""
-
-
-class TooManyAttempts(Exception):
-    """The account or the address reached its limit of failed attempts."""
 
 
 def hasher() -> PasswordHasher:
@@ -47,21 +42,6 @@ def _dummy_hash(hashing: PasswordHasher) -> str:
 @functools.cache
 def _dummy_for(time_cost: int, memory_cost: int, parallelism: int) -> str:
     return PasswordHasher(time_cost, memory_cost, parallelism).hash("no such account")
-
-
-def check_limits(session: Session, email: str, address: str, now: dt.datetime) -> None:
-    since = now - WINDOW
-    failed = select(func.count(LoginAttempt.id)).where(LoginAttempt.at > since, ~LoginAttempt.succeeded)
-    if (session.scalar(failed.where(LoginAttempt.email == email)) or 0) >= ACCOUNT_LIMIT:
-        raise TooManyAttempts("account")
-    if (session.scalar(failed.where(LoginAttempt.address == address)) or 0) >= ADDRESS_LIMIT:
-        raise TooManyAttempts("address")
-
-
-def note_attempt(session: Session, email: str, address: str, now: dt.datetime, succeeded: bool) -> None:
-    # typed text of any length is counted under the column's width (no account has a longer address)
-    session.add(LoginAttempt(at=now, email=email[:254], address=address[:64], succeeded=succeeded))
-    session.flush()
 
 
 def check_password(
@@ -85,8 +65,9 @@ def check_second_factor(
 ) -> str:
     """Accept a TOTP code or an unused recovery code; say which was used."""
     check_limits(session, user.email, address, now)
-    if user.totp_secret:
-        step = totp.accepted_step(user.totp_secret, code, now, user.totp_last_step)
+    secret = sealing.opened(user)
+    if secret:
+        step = totp.accepted_step(secret, code, now, user.totp_last_step)
         if step is not None:
             user.totp_last_step = step
             return "totp"
@@ -116,7 +97,7 @@ def confirm_totp(session: Session, user: StaffUser, secret: str, code: str, now:
     step = totp.accepted_step(secret, code, now, None)
     if step is None:
         raise SignInRefused
-    user.totp_secret, user.totp_last_step = secret, step
+    user.totp_secret, user.totp_last_step = sealing.seal(user.id, secret), step
     return replace_recovery_codes(session, user)
 
 

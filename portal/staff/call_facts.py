@@ -2,8 +2,8 @@
 next one goes, the last contact attempt by staff, open alerts.
 
 Read for the rows shown only (a page, or the whole sheet), a few queries in all, never one per row.
-Attempts and alerts come from their own services: attempts.last_attempts and
-alerts.open_alerts_by_respondent.
+Attempts, resends and alerts come from their own services: attempts.last_attempts,
+resend.queued_resends and alerts.open_alerts_by_respondent.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from portal.messaging.models import ContactAttempt, MessageStatus, OutboxMessage
 from portal.staff.alerts import open_alerts_by_respondent
 from portal.staff.attempts import last_attempts
 from portal.staff.calls import CallRow, LastMessage
+from portal.staff.resend import queued_resends
 
 SHOWN = (MessageStatus.sent, MessageStatus.bounced, MessageStatus.failed, MessageStatus.pending)
 DELIVERY = {
@@ -35,12 +36,14 @@ T = TypeVar("T")
 
 
 def add_facts(session: Session, rows: Sequence[CallRow], zone: ZoneInfo) -> None:
-    """Messages, the last attempt and open alerts for each row, in place."""
+    """Messages, a link waiting to go again, the last attempt and open alerts for each row, in place."""
     _add_messages(session, rows, zone)
     by_invitation = {row.invitation_id: row for row in rows}
     for ids in _chunks(sorted(by_invitation)):
         for invitation_id, attempt in last_attempts(session, ids).items():
             by_invitation[invitation_id].last_attempt = attempt
+        for invitation_id, waiting in queued_resends(session, ids).items():
+            by_invitation[invitation_id].resend_goes_at = waiting[0].next_attempt_at.astimezone(zone)
     alerts = open_alerts_by_respondent(session, {row.respondent_id for row in rows})
     for row in rows:
         row.open_alerts = alerts[row.respondent_id]

@@ -71,6 +71,7 @@ class CallRow:
     last_message: LastMessage | None = None
     next_message: LastMessage | None = None  # the next one the outbox will send (delivery: "planned")
     last_attempt: StaffAttempt | None = None  # the latest contact attempt by staff
+    resend_goes_at: dt.datetime | None = None  # a link sent again that waits in the outbox (study time)
     open_alerts: int = 0
     contact: ContactDetails | None = field(default=None, repr=False)
 

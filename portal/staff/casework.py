@@ -64,6 +64,14 @@ def view_contacts(
     return contacts
 
 
+def read_contact(
+    session: Session, respondent: Respondent, user: StaffUser, now: dt.datetime
+) -> ContactDetails | None:
+    """One respondent's contact details, for the form that changes them: read, and audited."""
+    record(session, now=now, actor=user.actor, action="contact_viewed", subject=respondent.pseudonym)
+    return contact_book().get(respondent.pseudonym)
+
+
 def contact_details(name: str, phone: str, email: str) -> ContactDetails:
     """Checked and normalised contact details, or a CaseworkError saying which field is wrong."""
     try:

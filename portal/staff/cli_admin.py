@@ -16,7 +16,7 @@ from portal.families.models import Family
 from portal.families.replan import RespondentChanges
 from portal.staff import accounts, allocation, sequence
 
-users_cli = AppGroup("users", help="Staff accounts: create, disable, reset the second factor.")
+users_cli = AppGroup("users", help="Staff accounts: create, disable, reset the second factor, set the role.")
 allocation_cli = AppGroup("allocation", help="The concealed allocation sequence.")
 
 
@@ -63,6 +63,23 @@ def users_reset_2fa(email: str, now: dt.datetime | None) -> None:
     """Forget the account's authenticator and recovery codes; a new one is set up at next sign-in."""
     _on_account(email, accounts.reset_second_factor, now)
     click.echo(f"second factor reset for {email}")
+
+
+@users_cli.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "coordinator", "analyst"]))
+@click.option("--site", "sites", multiple=True, help="A site the coordinator works at (repeat for more).")
+@now_option
+def users_set_role(email: str, role: str, sites: tuple[str, ...], now: dt.datetime | None) -> None:
+    """Give an account another role (and sites); its open sessions end, it signs in again."""
+    try:
+        user = accounts.find(db.session, email)
+        accounts.change_role(db.session, user, role=role, sites=list(sites), actor="cli",
+                             now=current_time(now))
+    except accounts.AccountError as problem:
+        raise click.UsageError(str(problem)) from None
+    db.session.commit()
+    click.echo(f"{email} is now {role}")
 
 
 def _on_account(email: str, action: accounts.AccountAction, now: dt.datetime | None) -> None:

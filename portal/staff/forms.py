@@ -24,7 +24,7 @@ def choices(labels: dict[str, str]) -> list[SelectChoice]:
 
 class StaffForm(FlaskForm):
     class Meta:
-        csrf = False  # the app-wide check (portal.security.FormTokens) already covers every POST
+        csrf = False  # the app-wide check (Flask-WTF's CSRFProtect, portal.wiring) already covers every POST
 
         def get_translations(self, form: object) -> None:
             """WTForms' own messages in English, as the staff pages are until they get a catalogue."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from portal.measures import Instrument
@@ -40,11 +41,12 @@ def origin(catalogue: Any, instrument: Instrument, lang: str) -> Mapping[str, st
     """Where the language's text comes from, as the team checks it against the publisher's document."""
     pack = catalogue.pack(instrument.id, lang)
     if pack is None:
-        return {"from": f"the instrument's own definition ({instrument.source})" if lang == "en" else
-                f"the instrument's own definition ({instrument.translation_sources.get(lang, '')})"}
+        source = instrument.source if lang == "en" else instrument.translation_sources.get(lang, "")
+        return {"from": "the instrument's own definition", "source": source, "licence": instrument.licence}
     return {
-        "from": f"translation pack {pack.file}", "source": pack.describe_source(), "licence": pack.licence,
-        "translated by": pack.translated_by, "checked by": f"{pack.checked_by} on {pack.checked_on}",
+        "from": f"translation pack {Path(pack.file).name}", "source": pack.describe_source(),
+        "licence": pack.licence, "translated by": pack.translated_by,
+        "checked by": f"{pack.checked_by} on {pack.checked_on}",
         "pack version": f"{pack.version} (hash {pack.hash})",
     }
 

@@ -22,12 +22,14 @@ class StaffUser(Base):
     sites: Mapped[list[str]]  # site codes a coordinator may see; empty means none
     blinded: Mapped[bool] = mapped_column(default=True)
     language: Mapped[str | None] = mapped_column(String(8))  # the workspace's language; None: the study's
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(255))  # sealed (portal.staff.sealing)
     # the last TOTP time step accepted: a code seen once is never accepted again
     totp_last_step: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
     # set when the data manager chose the password: the person picks their own at next sign-in
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # raised to end every session of the account (sign-out, password, 2FA, role, disabling)
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime]
     last_login_at: Mapped[dt.datetime | None]
 
@@ -57,6 +59,6 @@ class LoginAttempt(Base):
     __tablename__ = "staff_login_attempt"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(index=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    address: Mapped[str] = mapped_column(String(64), index=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)  # keyed hash of the typed e-mail
+    address: Mapped[str] = mapped_column(String(64), index=True)  # the network: an IPv6 address's /64
     succeeded: Mapped[bool]

@@ -120,4 +120,19 @@ def test_the_print_view_starts_each_instrument_on_a_new_page(app: Flask, clock: 
     # the second instrument never shares the first one's last page
     assert _pdf_pages(context, f"{printed}?id=who5&id=gad7") == sum(alone)
     assert _pdf_pages(context, f"{live}/staff/instruments/print/ar?id=who5") >= 1  # the pack's language
+    assert _accessibility_problems(context, [f"{live}/staff/instruments", f"{live}/staff/instruments/who5/ar",
+                                             f"{live}/staff/instruments/print/ar"]) == []
     context.close()
+
+
+def _accessibility_problems(context: Any, urls: list[str]) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe, found = Axe(), []
+    for url in urls:
+        page = context.new_page()
+        page.goto(url)
+        found += [f"{url}: {v['id']} {[n['html'][:80] for n in v['nodes']]}"
+                  for v in axe.run(page).response["violations"]]
+        page.close()
+    return found

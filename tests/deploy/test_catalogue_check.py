@@ -21,10 +21,12 @@ def catalogues(tmp_path: Path) -> Path:
     return copy
 
 
-def test_a_missing_catalogue_of_either_domain_is_named(catalogues: Path) -> None:
+def test_a_missing_catalogue_of_any_domain_is_named(catalogues: Path) -> None:
     (catalogues / "nb" / "LC_MESSAGES" / "outbound.mo").unlink()
     (catalogues / "ar" / "LC_MESSAGES" / "messages.mo").unlink()
-    assert catalogue_problems(catalogues) == ["nb/outbound.mo missing", "ar/messages.mo missing"]
+    (catalogues / "nb" / "LC_MESSAGES" / "staff.mo").unlink()
+    assert catalogue_problems(catalogues) == ["ar/messages.mo missing", "nb/outbound.mo missing",
+                                              "nb/staff.mo missing"]
 
 
 def test_a_catalogue_older_than_its_po_is_named(catalogues: Path) -> None:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from portal.config import SECRETS
 from tests.deploy.installed import ROOT, install, release_tree, translated
 from tests.faults.served import Gunicorn
 from tests.messaging.servers import Mailbox, smtp_server
@@ -43,8 +44,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def production(tmp_path: Path) -> dict[str, str]:
     """A production environment of its own: strong secrets, a SQLite file, nothing from the repository."""
-    keys = {name: base64.b64encode(os.urandom(32)).decode() for name in
-            ("PORTAL_SECRET_KEY", "PORTAL_LINK_KEY", "PORTAL_KEYSTORE_KEY", "PORTAL_BLIND_INDEX_KEY")}
+    keys = {variable: base64.b64encode(os.urandom(32)).decode() for variable, _why in SECRETS.values()}
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "PYTHON"))}
     return {**environ, **keys, "PORTAL_ENV": "production", "PORTAL_INSTANCE_PATH": str(tmp_path),
             "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}"}
@@ -110,4 +110,4 @@ def test_the_installed_package_refuses_to_start_without_a_catalogue_in_one_line(
         catalogue.write_bytes(kept)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()
-    assert "nn/outbound.mo missing" in line and "parents get English" in line
+    assert "nn/outbound.mo missing" in line and "go out in English" in line

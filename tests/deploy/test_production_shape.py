@@ -303,18 +303,21 @@ def back_up_and_restore(shape: Shape, parent: HttpsBrowser) -> None:
     result = subprocess.run(backup.command(shape.places), cwd=shape.places["/var/lib/family-portal"],
                             env=environ, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    files = sorted((shape.scratch / "backups").iterdir())
-    [keystore] = [f for f in files if f.name.startswith("keystore-")]
-    [main] = [f for f in files if f.name.startswith("main-")]
+    [keystore] = (shape.scratch / "backups").glob("keystore-*.backup")
+    [main] = (shape.scratch / "backups").glob("main-*.backup")
     assert b"Test Parent" not in main.read_bytes() and b"test.example" not in main.read_bytes()
 
     run_setup_sql(shape.cluster, {"main_db": "restored", "keystore_db": "restored_keystore"})
     (shape.scratch / "owner.env").write_text(owner_env(shape.cluster, "restored", "restored_keystore"))
+    shape.flask("db", "upgrade", owner=True)
     shape.flask("restore", "--from", str(main), "--yes", owner=True)
     shape.flask("restore", "--store", "keystore", "--from", str(keystore), "--yes", owner=True)
-    for live, restored in (("family_portal", "restored"), ("family_portal_keystore", "restored_keystore")):
-        assert table_rows(shape.cluster, restored) == table_rows(shape.cluster, live)
-    assert table_rows(shape.cluster, "restored")["response"] >= 5  # the parent's answers came back
+    live, restored = table_rows(shape.cluster, "family_portal"), table_rows(shape.cluster, "restored")
+    assert restored.pop("audit_event") == live.pop("audit_event") + 2  # and an entry for each restore
+    assert restored == live and restored["response"] >= 5  # the parent's answers came back
+    contacts = table_rows(shape.cluster, "family_portal_keystore")
+    assert table_rows(shape.cluster, "restored_keystore") == contacts
+    assert "intact" in shape.flask("audit", "verify", owner=True).stdout
 
 
 def table_rows(cluster: postgres.Cluster, database: str) -> dict[str, int]:

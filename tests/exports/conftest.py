@@ -114,10 +114,12 @@ def record_unblinding(
 
 
 def sign_in(client: FlaskClient, user_id: int, at: dt.datetime) -> None:
-    """What the staff sign-in leaves in the session: the account and when it was last seen."""
+    """What the staff sign-in leaves in the session: the account, when it signed in and was last seen,
+    and the account's session epoch."""
     with client.session_transaction() as session:
         session["staff_user"] = user_id
-        session["staff_seen"] = at.isoformat()
+        session["staff_seen"] = session["staff_since"] = at.isoformat()
+        session["staff_epoch"] = 0  # a new account's
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
 
+from portal import registry
 from portal.audit import AuditEvent, verify
 from portal.db import db
 from tests.exports.conftest import ARMS, IDENTITIES, Seeded
@@ -99,4 +100,4 @@ def test_unblinding_needs_confirmation_and_is_audited(
     with app.app_context():
         actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
         assert actions[-2:] == ["export", "unblind"]
-        assert verify(db.session) is None
+        assert verify(db.session, registry.settings().audit_key) is None

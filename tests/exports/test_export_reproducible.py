@@ -51,6 +51,8 @@ def test_manifest_names_request_versions_rows_and_hashes(
     assert event.actor == "cli" and event.details["rows"] == 4
     name = "family-partner_wide.sav"
     assert event.details["files"][name] == manifest["files"][name]["sha256"]
+    noted = manifest["audit_head"]
+    assert noted["entry"] == event.seq - 1 and noted["hash"] == event.prev_hash  # the head before this export
 
 
 def test_codebook_gives_sources_licences_and_scoring_rules(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -10,12 +12,13 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select, update
 
-from portal import create_app
+from portal import create_app, registry
 from portal.audit import AuditEvent
 from portal.db import db
 from portal.families.models import Family, Response
 from tests.conftest import Clock
 from tests.support.builders import enrol_family
+from tests.support.tamper import tampering
 
 pytestmark = pytest.mark.databases
 
@@ -41,14 +44,10 @@ def test_audit_verify_passes_then_names_the_edited_entry(
     enrol_family(app, now=clock.now)
     ok = runner.invoke(args=["audit", "verify"])
     assert ok.exit_code == 0 and "Audit trail intact" in ok.output
-    with app.app_context():
-        first = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).first()
-        assert first is not None
-        db.session.execute(update(AuditEvent).where(AuditEvent.id == first.id).values(actor="someone else"))
-        db.session.commit()
-        broken_id = first.id
+    with tampering(app) as connection:
+        connection.execute(update(AuditEvent).where(AuditEvent.seq == 1).values(actor="someone else"))
     broken = runner.invoke(args=["audit", "verify"])
-    assert broken.exit_code == 1 and f"broken at entry {broken_id}" in broken.output
+    assert broken.exit_code == 1 and "broken at entry 1" in broken.output
 
 
 def test_rotation_reseals_every_contact_and_old_key_can_go(
@@ -115,3 +114,89 @@ def test_a_backup_never_overwrites_and_garbage_is_refused(
     assert existing.read_text() == "precious"
     garbage = runner.invoke(args=["restore", "--from", str(existing), "--yes"])
     assert garbage.exit_code != 0 and "Traceback" not in garbage.output
+
+
+def _staff_with_authenticator(app: Flask, email: str, secret: str) -> None:
+    from portal.staff import accounts, sealing
+
+    with app.app_context():
+        user = accounts.create(db.session, email=email, role="admin", sites=[], blinded=True,
+                               password="a long enough password", actor="test", now=registry.now())
+        user.totp_secret = sealing.seal(user.id, secret)
+        db.session.commit()
+
+
+def test_a_backup_is_owner_only_encrypted_and_its_manifest_holds_the_audit_head(
+    app: Flask, runner: FlaskCliRunner, clock: Clock, tmp_path: Path
+) -> None:
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DP"
+    _staff_with_authenticator(app, "dm@staff.example", secret)
+    enrol_family(app, now=clock.now)
+    main_file, keystore_file = tmp_path / "main.backup", tmp_path / "keystore.backup"
+    assert runner.invoke(args=["backup", "--out", str(main_file)]).exit_code == 0
+    assert runner.invoke(args=["backup", "--store", "keystore", "--out", str(keystore_file)]).exit_code == 0
+    for written in (main_file, keystore_file, tmp_path / "main.backup.manifest.json"):
+        assert stat.S_IMODE(written.stat().st_mode) == 0o600, written
+    for readable in (b"dm@staff.example", secret.encode(), b"Testesen", b"kari@test.example", b"SQLite",
+                     b"PGDMP", b"staff_user"):
+        assert readable not in main_file.read_bytes() + keystore_file.read_bytes()
+    manifest = json.loads((tmp_path / "main.backup.manifest.json").read_text())
+    head = runner.invoke(args=["audit", "head"]).output.strip()
+    assert f"{manifest['audit_head']['entry']}:{manifest['audit_head']['hash']}" == head
+    noted = tmp_path / "main.backup.manifest.json"
+    assert runner.invoke(args=["audit", "verify", f"--anchor={noted}"]).exit_code == 0
+
+
+def test_restore_refuses_a_file_it_cannot_authenticate_and_changes_nothing(
+    app: Flask, environ: dict[str, str], runner: FlaskCliRunner, clock: Clock, tmp_path: Path
+) -> None:
+    kept = enrol_family(app, now=clock.now)
+    good = tmp_path / "main.backup"
+    assert runner.invoke(args=["backup", "--out", str(good)]).exit_code == 0
+    later = enrol_family(app, now=clock.now)
+    data = good.read_bytes()
+    changed, cut = tmp_path / "changed.backup", tmp_path / "cut.backup"
+    changed.write_bytes(data[:-40] + bytes([data[-40] ^ 1]) + data[-39:])
+    cut.write_bytes(data[: len(data) // 2])
+    for bad in (changed, cut):
+        result = runner.invoke(args=["restore", "--from", str(bad), "--yes"])
+        assert result.exit_code == 1 and "does not open" in result.output
+        assert "nothing changed" in result.output
+    other_key = create_app({"environ": {**environ, "PORTAL_BACKUP_KEY": NEW_KEY},
+                            "instance_path": tmp_path / "o"})
+    result = other_key.test_cli_runner().invoke(args=["restore", "--from", str(good), "--yes"])
+    other_key.extensions["portal.db"].dispose()
+    assert result.exit_code == 1 and "another PORTAL_BACKUP_KEY" in result.output
+    wrong_store = runner.invoke(args=["restore", "--store", "keystore", "--from", str(good), "--yes"])
+    assert wrong_store.exit_code == 1 and "not a backup of the keystore store" in wrong_store.output
+    assert families(app) == {kept.family, later.family}
+
+
+def test_a_restore_says_in_the_trail_what_it_rolled_back_and_the_trail_still_verifies(
+    app: Flask, runner: FlaskCliRunner, clock: Clock, tmp_path: Path
+) -> None:
+    enrol_family(app, now=clock.now)
+    backup_file = tmp_path / "main.backup"
+    assert runner.invoke(args=["backup", "--out", str(backup_file)]).exit_code == 0
+    enrol_family(app, now=clock.now)
+    enrol_family(app, now=clock.now)
+    head = runner.invoke(args=["audit", "head"]).output.strip()
+    assert head.startswith("3:")
+    restored = runner.invoke(args=["restore", "--from", str(backup_file), "--yes"])
+    assert restored.exit_code == 0 and "Audit entries 2-3 were rolled back" in restored.output
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert entry is not None and (entry.seq, entry.action) == (2, "restore")
+        assert entry.details["rolled_back"] == {"first": 2, "last": 3, "head": head.split(":")[1]}
+    verified = runner.invoke(args=["audit", "verify", f"--anchor={head}"])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_new_sqlite_database_file_is_owner_only(environ: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "fresh" / "portal.sqlite3"
+    path.parent.mkdir()
+    built = create_app({"environ": {**environ, "PORTAL_DATABASE_URL": f"sqlite:///{path}"},
+                        "instance_path": tmp_path / "i"})
+    built.test_cli_runner().invoke(args=["db", "upgrade"])
+    built.extensions["portal.db"].dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -20,6 +21,7 @@ PRODUCTION = {
     "PORTAL_ENV": "production",
     "PORTAL_SECRET_KEY": STRONG, "PORTAL_LINK_KEY": STRONG,
     "PORTAL_KEYSTORE_KEY": STRONG, "PORTAL_BLIND_INDEX_KEY": STRONG,
+    "PORTAL_AUDIT_KEY": STRONG, "PORTAL_BACKUP_KEY": STRONG,
 }
 
 
@@ -111,8 +113,28 @@ def test_workers_starting_together_share_one_set_of_development_secrets(tmp_path
 
 
 def test_settings_never_print_a_secret() -> None:
-    settings = load_settings(PRODUCTION, Path("/nonexistent"))
-    assert STRONG not in repr(settings) and repr(base64.b64decode(STRONG)) not in repr(settings)
+    old = base64.b64encode(os.urandom(32)).decode()
+    settings = load_settings({**PRODUCTION, "PORTAL_KEYSTORE_OLD_KEYS": old}, Path("/nonexistent"))
+    for key in (STRONG, old):
+        assert key not in repr(settings) and repr(base64.b64decode(key)) not in repr(settings)
+    assert "keystore_old_keys" not in repr(settings)
+
+
+@pytest.mark.parametrize("variable", ["PORTAL_AUDIT_KEY", "PORTAL_BACKUP_KEY"])
+def test_production_needs_the_audit_and_backup_keys(variable: str) -> None:
+    without = {name: value for name, value in PRODUCTION.items() if name != variable}
+    with pytest.raises(ConfigError, match=variable):
+        load_settings(without, Path("/nonexistent"))
+
+
+def test_development_secrets_made_before_a_newer_secret_get_it_added(tmp_path: Path) -> None:
+    (tmp_path / "secrets.json").write_text(json.dumps(
+        {name: base64.b64encode(bytes([n]) * 32).decode() for n, name in enumerate(
+            ("secret_key", "link_key", "keystore_key", "blind_index_key"), start=1)}))
+    first = load_settings({"PORTAL_ENV": "development"}, tmp_path)
+    again = load_settings({"PORTAL_ENV": "development"}, tmp_path)
+    assert first.link_key == bytes([2]) * 32 and len(first.audit_key) == 32
+    assert (again.audit_key, again.backup_key) == (first.audit_key, first.backup_key)
 
 
 def test_an_unknown_environment_is_refused() -> None:

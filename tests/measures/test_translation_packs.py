@@ -246,3 +246,17 @@ def test_changed_text_needs_a_new_version_once_answers_exist(private: Path) -> N
 def test_no_pack_is_shipped() -> None:
     """Instrument text is not ours: no translation pack under instruments/ (see README)."""
     assert [p.name for p in shipped_instrument_dir().iterdir() if p.stem.count(".")] == []
+
+
+def test_check_refuses_a_pack_in_an_unknown_language_or_not_in_utf8(cli: FlaskCliRunner,
+                                                                    private: Path) -> None:
+    unknown = install_test_pack(private, "who5", "pl")
+    unknown.write_text(unknown.read_text(encoding="utf-8").replace("language: pl", "language: xx"),
+                       encoding="utf-8")
+    unknown.rename(private / "who5.xx.yaml")
+    latin1 = install_test_pack(private, "gad7", "pl")
+    latin1.write_bytes(latin1.read_bytes().replace("—".encode(), "é".encode("latin-1")))
+    code, _, err = run(cli, "check")
+    assert code == 1
+    assert "who5.xx.yaml:1: unknown language code 'xx'" in err
+    assert "gad7.pl.yaml:1: cannot read the file as UTF-8" in err

@@ -15,6 +15,7 @@ from portal.db import db
 from portal.families.models import Alert, Family, Invitation
 from portal.messaging.models import ContactAttempt, MessageStatus, OutboxMessage
 from portal.messaging.planning import replan
+from tests.conftest import Clock
 from tests.messaging.conftest import RECEIPT_KEY
 from tests.messaging.journey import oslo
 from tests.support.builders import enrol_family
@@ -25,9 +26,11 @@ URL = "/messaging/receipts/sms"
 
 
 def _post(
-    client: FlaskClient, receipt: dict[str, str], key: bytes = RECEIPT_KEY
+    client: FlaskClient, receipt: dict[str, str], key: bytes = RECEIPT_KEY, at: dt.datetime | None = None
 ) -> tuple[int, dict[str, str]]:
-    body = json.dumps(receipt).encode()
+    """A receipt signed as the gateway signs it, sent `at` (the app's time unless given)."""
+    sent = at or client.application.config["CLOCK"]()
+    body = json.dumps({**receipt, "at": int(sent.timestamp())}).encode()
     signature = "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
     answer = client.post(URL, data=body, content_type="application/json", headers={"X-Signature": signature})
     return answer.status_code, answer.get_json()
@@ -39,14 +42,30 @@ def _sent_one(app: Flask, runner: FlaskCliRunner) -> None:
 
 
 def test_a_signed_delivery_receipt_is_logged_once(
-    app: Flask, runner: FlaskCliRunner, client: FlaskClient
+    app: Flask, runner: FlaskCliRunner, client: FlaskClient, clock: Clock
 ) -> None:
     _sent_one(app, runner)
     assert _post(client, {"id": "gw-1", "status": "delivered"}) == (200, {"recorded": "delivered"})
+    clock.advance(seconds=1)  # the gateway sends it again, with a new time
     assert _post(client, {"id": "gw-1", "status": "delivered"}) == (200, {"recorded": "delivered"})
     with app.app_context():
         outcomes = db.session.scalars(select(ContactAttempt.outcome).order_by(ContactAttempt.id)).all()
     assert outcomes == ["accepted", "delivered"]
+
+
+def test_a_replayed_or_old_receipt_is_refused(
+    app: Flask, runner: FlaskCliRunner, client: FlaskClient, clock: Clock
+) -> None:
+    _sent_one(app, runner)
+    sent = clock.now
+    assert _post(client, {"id": "gw-1", "status": "delivered"}, at=sent)[0] == 200
+    assert _post(client, {"id": "gw-1", "status": "failed"}, at=sent - dt.timedelta(minutes=6))[0] == 409
+    clock.advance(minutes=1)
+    replayed = _post(client, {"id": "gw-1", "status": "delivered"}, at=sent)
+    assert replayed == (409, {"error": "receipt seen before"})
+    with app.app_context():
+        assert db.session.scalars(select(ContactAttempt.outcome)).all() == ["accepted", "delivered"]
+        assert db.session.scalars(select(Alert)).all() == []
 
 
 def test_an_undelivered_receipt_bounces_the_message_and_alerts_the_coordinators(

@@ -89,14 +89,16 @@ def test_an_interview_saves_with_the_mode_and_the_coordinator(
 ) -> None:
     with app.app_context():
         staff = StaffUser(email="ra@test.example", password_hash="x", role="coordinator", sites=["larvik"],
-                          blinded=True, created_at=clock.now)
+                          blinded=True, created_at=clock.now, totp_secret="sealed")
         db.session.add(staff)
         invitation = db.session.scalars(select(Invitation).filter_by(wave="T0")).one()
         invitation.start(clock.now)
         db.session.commit()
         ids = (staff.id, invitation.id)
-    with parent.client.session_transaction() as session:  # what the staff view sets
-        session.update(invitation=ids[1], mode="interview", entered_by=ids[0])
+    with parent.client.session_transaction() as session:  # a coordinator's session; the staff view's keys
+        session.update({"staff_user": ids[0], "staff_seen": clock.now.isoformat(),
+                        "staff_since": clock.now.isoformat(), "staff_epoch": 0})
+        session.update(invitation=ids[1], mode="interview", entered_by=ids[0], generation=0)
     assert parent.answer(1, {"who5_1": "2"}).location.endswith("/q/2")
     with app.app_context():
         response = db.session.scalars(select(Response)).one()
@@ -108,7 +110,7 @@ def test_start_on_a_parent_link_ends_an_interview_but_keeps_the_coordinator_sign
 ) -> None:
     """A coordinator tries a family's link in the browser they work in: the workspace stays open,
     and what they then answer is the parent's web answer, not their interview."""
-    from portal.staff.access import SEEN_KEY, USER_KEY
+    from portal.staff.access import EPOCH_KEY, SEEN_KEY, SINCE_KEY, USER_KEY
 
     with app.app_context():
         staff = StaffUser(email="ra@test.example", password_hash="x", role="coordinator", sites=["larvik"],
@@ -117,7 +119,8 @@ def test_start_on_a_parent_link_ends_an_interview_but_keeps_the_coordinator_sign
         db.session.commit()
         staff_id = staff.id
     with parent.client.session_transaction() as session:  # signed in, mid-interview with another family
-        session.update({USER_KEY: staff_id, SEEN_KEY: clock.now.isoformat(), "invitation": 999,
+        session.update({USER_KEY: staff_id, SEEN_KEY: clock.now.isoformat(), SINCE_KEY: clock.now.isoformat(),
+                        EPOCH_KEY: 0, "invitation": 999,
                         "mode": "interview", "entered_by": staff_id})
     assert parent.start().location.endswith("/q/1")
     assert parent.answer(1, {"who5_1": "2"}).location.endswith("/q/2")

@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 
 from portal import registry
 from portal.db import db
-from portal.staff import accounts
+from portal.staff import accounts, sealing
 from tests.conftest import Clock, csrf_from
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,7 +76,7 @@ def create_account(app: Flask, *, role: str, email: str | None = None, sites: li
             actor="test", now=registry.now(), language=language,
         )
         if with_totp:
-            user.totp_secret = secret
+            user.totp_secret = sealing.seal(user.id, secret)
         user.must_change_password = False  # most tests start after the first password change
         db.session.commit()
         return user.id, user.email, secret

@@ -16,9 +16,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from tests.browser.phone import answer_page, press
 from tests.conftest import Clock
 from tests.staff.conftest import PASSWORD, create_account
 from tests.staff.test_browser import REQUIRED, in_own_thread
+from tests.support.builders import enrol_family
 from tests.support.live import CHROMIUM, CHROMIUM_ARGS, serve
 
 pytestmark = pytest.mark.browser
@@ -136,3 +138,47 @@ def test_a_research_assistants_day_with_two_parent_families(
 
     in_own_thread(scenario)
     assert found == [], "axe-core found problems on staff pages:\n" + "\n".join(found)
+
+
+def test_an_interview_by_phone_runs_to_the_end_and_lands_on_the_family_page(app: Flask, clock: Clock) -> None:
+    """The banner speaks the coordinator's Norwegian on every page, the items the parent's Polish."""
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+        pytest.fail(message) if REQUIRED else pytest.skip(message)
+    family = enrol_family(app, now=clock.now, people=[("mother", "pl", "Anna Testowa", "+4791119999", None)])
+    _id, email, secret = create_account(app, role="coordinator", email="ra@larvik.example", language="nb")
+    found: list[str] = []
+
+    def scenario() -> None:
+        from axe_playwright_python.sync_playwright import Axe
+        from playwright.sync_api import expect, sync_playwright
+
+        axe = Axe()
+        with serve(app) as base, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(f"{base}/staff/login")
+            page.locator("#email").fill(email)
+            page.locator("#password").fill(PASSWORD)
+            page.locator("button[type=submit]").click()
+            page.locator("#code").fill(pyotp.TOTP(secret).at(clock.now))
+            page.locator("button[type=submit]").click()
+            page.goto(f"{base}/staff/families/{family.family}")
+            page.locator("tr[data-wave='T0'] form[action$='/interview'] button").click()
+            banner = page.locator("aside.interview-banner")
+            expect(banner).to_contain_text(f"Intervju med {family.respondents[0]}")
+            expect(banner).to_contain_text("målepunkt Oppstart")
+            assert page.locator("html").get_attribute("lang") == "pl"  # the page speaks the parent's language
+            found.extend(f"{page.url}: {v['id']}" for v in axe.run(page).response["violations"])
+            while "/q/review" not in page.url:
+                expect(page.locator("aside.interview-banner")).to_have_count(1)
+                answer_page(page)
+            press(page)  # send the answers
+            expect(page.locator("aside.interview-banner a")).to_have_text("Tilbake til familiesiden")
+            page.locator("aside.interview-banner a").click()
+            expect(page.locator("h1")).to_contain_text(family.family)
+            expect(page.locator("tr[data-wave='T0'] .tag")).to_have_text("fullført")
+            browser.close()
+
+    in_own_thread(scenario)
+    assert found == [], "axe-core found problems on the interview page:\n" + "\n".join(found)

@@ -119,6 +119,10 @@ def test_a_coordinator_filters_to_overdue_and_finds_a_parent_by_name_and_phone(
             page.get_by_role("button", name="Send the link again").click()
             when = "The link goes again to 2 parents by e-mail at 09:00 on Wednesday 02 September"
             expect(page.get_by_text(when)).to_be_visible()
+            for name in ("Kari Nordmann", "Anna Kowalska"):
+                expect(page.locator("tr", has_text=name)).to_contain_text(
+                    "Link goes again Wednesday 02 September at 09:00")
+            expect(page.locator("tr", has_text="Yusuf Rahimi")).not_to_contain_text("Link goes again")
             page.screenshot(path=str(ARTIFACTS / "calls-resent.png"), full_page=True)
             check(page)
 

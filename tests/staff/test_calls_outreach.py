@@ -105,6 +105,7 @@ def test_the_link_goes_again_to_the_ticked_parents_once_per_click_and_the_page_s
     page = _send(coordinator, [kari, yusuf], "sms", click, state="overdue")
     assert "The link goes again to 2 parents by SMS at 09:00 on Wednesday 02 September" in page
     assert _resends(app) == [(kari, "sms"), (yusuf, "sms")]
+    assert page.count("Link goes again Wednesday 02 September at 09:00") == 2  # on both rows
     again = _send(coordinator, [kari, yusuf], "sms", click)  # the same form sent twice
     assert "received already" in again and _resends(app) == [(kari, "sms"), (yusuf, "sms")]
     with app.app_context():

@@ -91,3 +91,11 @@ def test_before_sign_in_the_browser_chooses_between_norwegian_and_english(app: F
     assert "Logg inn" in client.get("/staff/login", headers={"Accept-Language": "no, en;q=0.5"}).text
     assert "Sign in" in client.get("/staff/login", headers={"Accept-Language": "en-GB"}).text
     assert '<html lang="nb"' in client.get("/staff/login", headers={"Accept-Language": "de"}).text
+
+
+def test_the_analysts_pages_sit_in_the_staff_layout_with_its_menu(app: Flask, staff: StaffFactory) -> None:
+    analyst = staff("analyst")
+    exports = analyst.client.get("/analysis/").text
+    assert 'class="bar"' in exports and 'aria-label="Workspace"' in exports and "Sign out" in exports
+    assert 'class="narrow export"' in exports  # the export form styled as the other staff forms
+    assert 'href="/analysis/"' in analyst.client.get("/staff/retention").text  # linked from the menu

@@ -1,9 +1,7 @@
 """Acting from the call list: send the link again to the ticked parents, and come back to the same
-filtered list (also after an attempt recorded on a row, see outreach.back_to)."""
+filtered list (an attempt recorded on a row comes back too: outreach.back_to, calls.call_list_url)."""
 
 from __future__ import annotations
-
-from urllib.parse import parse_qsl
 
 from flask import flash, redirect, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -14,17 +12,11 @@ from portal.staff import access, call_resend, scope
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
 from portal.staff.forms import RESEND_CHANNELS, ResendForm, resend_channels
-from portal.staff.models import StaffUser
 from portal.staff.resend import AlreadyQueued
 from portal.staff.views.calls import list_filters
 from portal.staff.views.outreach import first_error
 
 MOST_AT_ONCE = 200
-
-
-def call_list_url(query_string: str, user: StaffUser, anchor: str = "") -> str:
-    """Back to the call list with the filters a form carried (`back` = "calls?state=overdue...")."""
-    return url_for("staff.call_list", **list_filters(dict(parse_qsl(query_string)), user)) + anchor
 
 
 @staff.post("/calls/resend")

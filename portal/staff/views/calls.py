@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from babel.dates import format_datetime
-from flask import Response, render_template, request
+from flask import Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from portal import registry
@@ -55,6 +55,11 @@ def list_filters(form: Mapping[str, str], user: StaffUser) -> dict[str, Any]:
               "sort": query.sort if query.sort != "urgency" else None,
               "page": str(query.page) if query.page > 1 else None}
     return {key: value for key, value in chosen.items() if value}
+
+
+def call_list_url(query_string: str, user: StaffUser, anchor: str = "") -> str:
+    """Back to the call list with the filters a form carried (`back` = "calls?state=overdue...")."""
+    return url_for("staff.call_list", **list_filters(dict(parse_qsl(query_string)), user)) + anchor
 
 
 def _filled(query: calls.CallQuery, user: StaffUser, how: str) -> calls.CallPage:

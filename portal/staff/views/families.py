@@ -118,7 +118,11 @@ def edit_contact(pseudonym: str) -> ResponseReturnValue:
                 book.session.commit()
             flash("Contact details saved.")
             return redirect(url_for("staff.family", pseudonym=respondent.family.pseudonym))
+    contact = None  # a refused change shows back what was typed, and reads nothing
+    if request.method == "GET":
+        contact = casework.read_contact(db.session, respondent, user, registry.now())
+        db.session.commit()
     return render_template(
-        "staff/edit_contact.html", respondent=respondent, contact=book.get(respondent.pseudonym),
+        "staff/edit_contact.html", respondent=respondent, contact=contact,
         form=request.form, error=error, languages=registry.protocol().languages,
     ), 400 if error else 200

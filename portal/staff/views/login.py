@@ -9,16 +9,23 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from portal import registry
 from portal.db import db
 from portal.security import client_address
-from portal.staff import access, accounts, auth, totp
+from portal.staff import access, accounts, auth, interview, totp
 from portal.staff.access import pending, public, roles
 from portal.staff.blueprint import staff
+from portal.staff.i18n import _
 
 NEW_SECRET_KEY = "staff_totp_new"
 REFUSED = "The e-mail address, password or code is not right."
 TOO_MANY = {
-    "account": "Too many failed attempts for this account. Wait 15 minutes, or ask the data manager.",
-    "address": "Too many failed attempts from this network. Wait 15 minutes and try again.",
+    "account": "Too many failed attempts for this account from this network. Wait {wait} and try again.",
+    "address": "Too many failed attempts from this network. Wait {wait} and try again.",
 }
+
+
+def too_many(limit: auth.TooManyAttempts) -> str:
+    seconds = max(1, round(limit.wait.total_seconds()))
+    wait = f"{seconds} seconds" if seconds < 120 else f"{round(seconds / 60)} minutes"
+    return TOO_MANY[str(limit)].format(wait=wait)
 
 
 @staff.route("/login", methods=["GET", "POST"])
@@ -34,7 +41,7 @@ def login() -> ResponseReturnValue:
         except auth.SignInRefused:
             error = REFUSED
         except auth.TooManyAttempts as limit:
-            error = TOO_MANY[str(limit)]
+            error = too_many(limit)
         else:
             access.begin_pending(user)
             db.session.commit()
@@ -60,7 +67,7 @@ def login_code() -> ResponseReturnValue:
         except auth.SignInRefused:
             error = REFUSED
         except auth.TooManyAttempts as limit:
-            error = TOO_MANY[str(limit)]
+            error = too_many(limit)
         else:
             auth.signed_in(db.session, user, address=client_address(), now=registry.now(), factor=factor)
             db.session.commit()
@@ -99,8 +106,11 @@ def setup_totp() -> ResponseReturnValue:
 @staff.post("/logout")
 @roles("admin", "coordinator", "analyst")
 def logout() -> WerkzeugResponse:
+    accounts.sign_out(db.session, access.current_user(), now=registry.now())
+    db.session.commit()
     access.forget()
-    flash("You are signed out.")
+    interview.end()  # a phone interview in this browser ends with the coordinator's session
+    flash(_("You are signed out."))
     return redirect(url_for("staff.login"))
 
 
@@ -126,6 +136,7 @@ def change_password() -> ResponseReturnValue:
             error = str(problem)
         else:
             db.session.commit()
+            access.keep_session(user)  # the account's other sessions have ended
             flash("Your new password is saved.")
             return redirect(url_for("staff.home"))
     return render_template("staff/change_password.html", error=error, forced=user.must_change_password), (

@@ -21,6 +21,7 @@ from portal.staff.forms import RESEND_CHANNELS, AttemptForm, ResendForm, resend_
 from portal.staff.outreach import OutreachError, closed_because
 from portal.staff.records import StaffAttempt
 from portal.staff.resend import Resent, queued_resends, resend_link
+from portal.staff.views.calls import call_list_url
 
 RESENDABLE = (InvitationState.open, InvitationState.started)
 
@@ -72,8 +73,6 @@ def back_to(where: str | None, invitation: Invitation, anchor: str) -> str:
     family page."""
     page, _, filters = (where or "").partition("?")
     if page == "calls":
-        from portal.staff.views.call_actions import call_list_url  # it imports this module
-
         return call_list_url(filters, access.current_user(), f"#row-{invitation.id}")
     return url_for("staff.family", pseudonym=invitation.respondent.family.pseudonym) + anchor
 
