@@ -18,6 +18,8 @@ catalogues: $(STAMP)
 	$(BIN)/pybabel compile -d translations -D outbound
 	$(BIN)/pybabel compile -d translations -D staff
 
+# plain http on this machine: development said explicitly (else cookies are Secure and pages send HSTS)
+demo: export PORTAL_ENV ?= development
 demo: $(STAMP) catalogues
 	$(BIN)/flask --app portal db upgrade
 	$(BIN)/flask --app portal demo || true

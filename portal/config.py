@@ -92,6 +92,9 @@ class Settings:
     sms: SmsSettings | None  # None: no SMS gateway, messages go by e-mail
     send_connections: int  # messages a dispatcher hands over at once, each on its own connection
     trusted_proxies: int  # proxies in front that each append to X-Forwarded-For (0: none trusted)
+    # HSTS and Secure, __Host- cookies: off only where PORTAL_ENV=development (or test) was set on
+    # purpose, so a forgotten variable fails closed
+    secure_transport: bool
     instance_path: Path  # development secrets, the SQLite file, the audit trail's anchors
     metrics_allow: tuple[IPNetwork, ...]  # who may read /metrics (PORTAL_METRICS_ALLOW)
     # seals the allocation sequence's places; kept outside the database. None: the portal cannot allocate
@@ -131,6 +134,7 @@ def load_settings(
         sms=_sms_settings(env, mode),
         send_connections=_number(env, "PORTAL_SEND_CONNECTIONS", "4", int, 1, 32),
         trusted_proxies=_number(env, "PORTAL_TRUSTED_PROXIES", "0", int, 0, 5),
+        secure_transport=env.get("PORTAL_ENV") not in ("development", "test"),
         instance_path=instance,
         metrics_allow=_networks(env, "PORTAL_METRICS_ALLOW", "127.0.0.1,::1"),
         allocation_key=_allocation_key(env, mode, instance),

@@ -156,13 +156,18 @@ PAGE_HEADERS = (
 STATIC_HEADERS = PAGE_HEADERS[:-1]  # the stylesheet may be cached
 
 
-def configure_headers(app: Flask) -> None:
+HSTS = ("Strict-Transport-Security", "max-age=31536000")  # a year; browsers then refuse plain http
+
+
+def configure_headers(app: Flask, hsts: bool = True) -> None:
     """The same headers on every answer, pages and errors alike. A view that sets one of them keeps
-    its own value."""
+    its own value. HSTS unless the portal runs over plain http on purpose (PORTAL_ENV=development)."""
+    extra = (HSTS,) if hsts else ()
+    pages, static = PAGE_HEADERS + extra, STATIC_HEADERS + extra
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        for name, value in STATIC_HEADERS if request.endpoint == "static" else PAGE_HEADERS:
+        for name, value in static if request.endpoint == "static" else pages:
             response.headers.setdefault(name, value)
         return response
 

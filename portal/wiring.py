@@ -59,7 +59,10 @@ def configure_settings(app: Flask, environ: Mapping[str, str] | None) -> Setting
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.production,
+        SESSION_COOKIE_SECURE=settings.secure_transport,
+        # __Host-: the browser keeps it only from https, for this host and path /, so neither a
+        # sibling subdomain nor a plain-http page can set or overwrite it
+        SESSION_COOKIE_NAME="__Host-session" if settings.secure_transport else "session",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=2),
         MAX_CONTENT_LENGTH=256 * 1024,
         TESTING=settings.env == "test",
@@ -95,7 +98,7 @@ def configure_metrics(app: Flask) -> None:
 def configure_security(app: Flask, settings: Settings) -> None:
     configure_input_checks(app)
     configure_csrf(app, csrf)
-    configure_headers(app)
+    configure_headers(app, hsts=settings.secure_transport)
     configure_proxies(app, settings.trusted_proxies)
 
 

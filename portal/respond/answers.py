@@ -78,6 +78,7 @@ class ParentInvitation:
     respondent_id: int
     family_id: int
     language: str  # the respondent's stored language
+    generation: int  # the link's generation: a revoked link's visit holds an older one
     responses: tuple[Draft, ...]
 
     def state(self, now: dt.datetime) -> InvitationState:
@@ -88,7 +89,7 @@ class ParentInvitation:
 _INVITATION_COLUMNS = (
     Invitation.id, Invitation.wave, Invitation.instruments, Invitation.opens_at, Invitation.closes_at,
     Invitation.started_at, Invitation.completed_at, Invitation.withdrawn_at, Invitation.respondent_id,
-    Respondent.family_id, Respondent.language)
+    Respondent.family_id, Respondent.language, Invitation.token_generation)
 _DRAFTS = (Response.id, Response.instrument_id, Response.answers, Response.language, Response.mode,
            Response.entered_by, Response.status, Response.revision)
 _INVITATION_FIELDS = [field.name for field in fields(ParentInvitation)][:len(_INVITATION_COLUMNS)]

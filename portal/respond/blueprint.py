@@ -13,6 +13,7 @@ from portal.db import db
 from portal.families.models import Invitation, InvitationState
 from portal.respond import answers
 from portal.respond.answers import ParentInvitation, Visit
+from portal.respond.interview import interviewer_present
 from portal.respond.service import USABLE, LinkUnusable
 
 respond = Blueprint("respond", __name__)
@@ -25,8 +26,12 @@ def _gets_only_read() -> None:
     if request.method in ("GET", "HEAD"):
         db.read_only()
 
-# The session a parent's Start (or a coordinator's interview) opens: one invitation only.
+# The session a parent's Start (or a coordinator's interview) opens: one invitation only, at the
+# link generation it was opened with (a revoked link ends it).
 INVITATION, MODE, ENTERED_BY, SUPPORT = "invitation", "mode", "entered_by", "support"
+GENERATION = "generation"
+VISIT_KEYS = (INVITATION, MODE, ENTERED_BY, SUPPORT, GENERATION)
+THANKED = "thanked"  # the invitation whose wave this browser has just sent
 
 
 def begin_visit(invitation: Invitation) -> None:
@@ -35,11 +40,11 @@ def begin_visit(invitation: Invitation) -> None:
     Only the visit's own keys are replaced: a coordinator trying a parent's link in the
     browser they work in stays signed in to the workspace.
     """
-    for key in (INVITATION, MODE, ENTERED_BY, SUPPORT):
-        session.pop(key, None)
+    end_visit()
     session.permanent = True  # PERMANENT_SESSION_LIFETIME: short-lived; the link brings the parent back
     session[INVITATION] = invitation.id
     session[MODE] = "web"
+    session[GENERATION] = invitation.token_generation
     # This browser keeps the parent's language, also on the neutral page after they have sent.
     session[i18n.SESSION_LANGUAGE] = invitation.respondent.language
 
@@ -53,11 +58,22 @@ def current_visit() -> Visit | None:
     return Visit(invitation_id, mode, entered_by if isinstance(entered_by, int) else None)
 
 
+def end_visit() -> None:
+    for key in VISIT_KEYS:
+        if key in session:  # a pop of a missing key would still rewrite the cookie
+            session.pop(key)
+
+
 def current_invitation(allow_completed: bool = False) -> tuple[Visit, ParentInvitation]:
+    """The visit and its invitation, while the visit holds: the link not revoked since it began, the
+    window open, the wave not sent, and an interview's coordinator still signed in. Else the visit ends."""
     visit = current_visit()
     invitation = answers.load(db.session, visit.invitation_id) if visit else None
     allowed = (*USABLE, InvitationState.completed) if allow_completed else USABLE
-    if visit is None or invitation is None or invitation.state(registry.now()) not in allowed:
+    if visit is None or invitation is None or invitation.state(registry.now()) not in allowed \
+            or session.get(GENERATION) != invitation.generation \
+            or (visit.mode == "interview" and not interviewer_present(visit.entered_by)):
+        end_visit()
         raise LinkUnusable
     use_language(invitation.language)
     return visit, invitation

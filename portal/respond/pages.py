@@ -21,12 +21,15 @@ from portal.measures import Instrument, Item
 from portal.respond import answers, forms, paging, service
 from portal.respond.blueprint import (
     SUPPORT,
+    THANKED,
     current_invitation,
     current_visit,
+    end_visit,
     neutral_page,
     render,
     respond,
     study_text,
+    use_language,
 )
 from portal.respond.texts import ItemLanguage, item_language
 
@@ -167,6 +170,8 @@ def _described(invitation: answers.ParentInvitation, missing: list[answers.Missi
 
 @respond.post("/q/submit")
 def submit() -> WerkzeugResponse:
+    if current_visit() is None and isinstance(session.get(THANKED), int):
+        return redirect(url_for("respond.thanks"), 303)  # a second tap on Send: the first ended the visit
     _visit, invitation = current_invitation(allow_completed=True)
     try:
         service.submit(db.session, invitation, registry.catalogue(), pages_of(invitation.instruments),
@@ -174,14 +179,18 @@ def submit() -> WerkzeugResponse:
     except service.AnswersMissing:
         return redirect(url_for("respond.review"))
     db.session.commit()
+    end_visit()  # the wave is sent: nothing more can be read or saved in this browser
+    session[THANKED] = invitation.id
     return redirect(url_for("respond.thanks"), 303)
 
 
 @respond.get("/q/thanks")
 def thanks() -> str:
-    _visit, invitation = current_invitation(allow_completed=True)
-    if invitation.completed_at is None:
+    sent = session.get(THANKED)
+    invitation = answers.load(db.session, sent) if isinstance(sent, int) else None
+    if invitation is None or invitation.completed_at is None:
         raise service.LinkUnusable
+    use_language(invitation.language)
     opens = service.next_wave_opens(db.session, invitation.respondent_id, registry.now())
     zone = registry.protocol().timezone
     # roughly when: the month and year in the parent's language ("mars 2027")

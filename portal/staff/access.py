@@ -85,7 +85,7 @@ def signed_in_user() -> StaffUser | None:
             and isinstance(since, str)):
         return None
     idle = now - dt.datetime.fromisoformat(seen) > current_app.config.get("STAFF_IDLE", IDLE)
-    if idle or now - dt.datetime.fromisoformat(since) > ABSOLUTE:
+    if idle or now - dt.datetime.fromisoformat(since) > current_app.config.get("STAFF_ABSOLUTE", ABSOLUTE):
         forget()
         session[SEEN_KEY] = seen  # kept only so the sign-in page can say why
         return None

@@ -13,6 +13,8 @@ from flask_babel import force_locale
 
 from portal.db import db
 from portal.families.models import Invitation
+from portal.respond.interview import CHECK as INTERVIEW_CHECK
+from portal.staff.access import signed_in_user
 from portal.staff.i18n import Names, _, account_language
 from portal.staff.models import StaffUser
 
@@ -49,6 +51,13 @@ def interview_banner() -> InterviewBanner | None:
                            url_for("staff.family", pseudonym=respondent.family.pseudonym))
 
 
+def interviewer_present(entered_by: int) -> bool:
+    """Whether this browser's staff session is live and is the interviewing coordinator's; an
+    interview page counts as activity in it."""
+    user = signed_in_user()
+    return user is not None and user.id == entered_by and user.role == "coordinator"
+
+
 def end() -> None:
     """Signing out ends an interview in this browser: the parent pages no longer accept its answers."""
     if session.get(MODE) == "interview":
@@ -57,6 +66,8 @@ def end() -> None:
 
 
 def configure(blueprint: Blueprint) -> None:
+    blueprint.record_once(lambda state: state.app.extensions.setdefault(INTERVIEW_CHECK, interviewer_present))
+
     @blueprint.app_context_processor
     def _interview() -> dict[str, object]:
         banner = interview_banner()

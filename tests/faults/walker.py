@@ -16,7 +16,7 @@ from urllib.parse import urlencode, urlsplit
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 TEXT = re.compile(r'name="text" value="([^"]+)"')
 RADIO = re.compile(r'type="radio" name="([^"]+)" value="([^"]+)"')
-SET_COOKIE = re.compile(r"^session=([^;]*)")
+SET_COOKIE = re.compile(r"^((?:__Host-)?session=[^;]*)")  # __Host- wherever the portal is not plain http
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +32,7 @@ class Parent:
     base_url: str
     token: str
     timeout: float = 60.0
-    cookie: str = ""
+    cookie: str = ""  # the session cookie as the Cookie header sends it: name=value
     answered: dict[str, str] = field(default_factory=dict)  # every radio item sent, with its code
     log: list[tuple[str, str, int, float]] = field(default_factory=list)  # (method, path, status, seconds)
     connection: http.client.HTTPConnection | None = None
@@ -41,7 +41,7 @@ class Parent:
     def request(self, method: str, path: str, form: dict[str, str] | None = None,
                 close: bool = False) -> Answer:
         body = urlencode(form).encode() if form is not None else None
-        headers = {"Cookie": f"session={self.cookie}"} if self.cookie else {}
+        headers = {"Cookie": self.cookie} if self.cookie else {}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         started = time.perf_counter()
@@ -72,7 +72,7 @@ class Parent:
 
     def send_only(self, method: str, path: str, form: dict[str, str]) -> None:
         """Send a request and do not wait for the answer: the phone that loses its signal mid-submit."""
-        headers = {"Cookie": f"session={self.cookie}", "Content-Type": "application/x-www-form-urlencoded"}
+        headers = {"Cookie": self.cookie, "Content-Type": "application/x-www-form-urlencoded"}
         self.close()
         self.connection = self._connect()
         self.connection.request(method, path, body=urlencode(form).encode(), headers=headers)

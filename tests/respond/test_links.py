@@ -191,11 +191,12 @@ def test_a_page_saved_from_a_tab_opened_before_submit_changes_nothing(app: Flask
     from flask import session
 
     from portal.respond import pages, service
-    from portal.respond.blueprint import INVITATION, current_invitation
+    from portal.respond.blueprint import GENERATION, INVITATION, current_invitation
 
     parent.answer_everything()
     with app.test_request_context("/q/1", method="POST"):
         session[INVITATION] = db.session.scalars(select(Invitation.id).filter_by(wave="T0")).one()
+        session[GENERATION] = 0  # the link's first generation, as Start keeps it
         visit, stale = current_invitation()
         db.session.rollback()
         place = pages._place(stale, 1)
@@ -215,11 +216,12 @@ def test_two_tabs_saving_one_draft_at_once_keep_both_pages_answers(app: Flask, p
     from flask import session
 
     from portal.respond import answers, pages
-    from portal.respond.blueprint import INVITATION, current_invitation
+    from portal.respond.blueprint import GENERATION, INVITATION, current_invitation
 
     parent.start()
     with app.test_request_context("/q/1", method="POST"):
         session[INVITATION] = db.session.scalars(select(Invitation.id).filter_by(wave="T0")).one()
+        session[GENERATION] = 0  # the link's first generation, as Start keeps it
         visit, fresh = current_invitation()
         place = pages._place(fresh, 1)
         assert place is not None

@@ -89,14 +89,16 @@ def test_an_interview_saves_with_the_mode_and_the_coordinator(
 ) -> None:
     with app.app_context():
         staff = StaffUser(email="ra@test.example", password_hash="x", role="coordinator", sites=["larvik"],
-                          blinded=True, created_at=clock.now)
+                          blinded=True, created_at=clock.now, totp_secret="sealed")
         db.session.add(staff)
         invitation = db.session.scalars(select(Invitation).filter_by(wave="T0")).one()
         invitation.start(clock.now)
         db.session.commit()
         ids = (staff.id, invitation.id)
-    with parent.client.session_transaction() as session:  # what the staff view sets
-        session.update(invitation=ids[1], mode="interview", entered_by=ids[0])
+    with parent.client.session_transaction() as session:  # a coordinator's session; the staff view's keys
+        session.update({"staff_user": ids[0], "staff_seen": clock.now.isoformat(),
+                        "staff_since": clock.now.isoformat(), "staff_epoch": 0})
+        session.update(invitation=ids[1], mode="interview", entered_by=ids[0], generation=0)
     assert parent.answer(1, {"who5_1": "2"}).location.endswith("/q/2")
     with app.app_context():
         response = db.session.scalars(select(Response)).one()

@@ -72,7 +72,8 @@ def _count(page: str, bucket: str) -> str:
 
 
 def test_the_dashboard_counts_invitations_by_state(app: Flask, clock: Clock, staff: StaffFactory) -> None:
-    app.config["STAFF_IDLE"] = dt.timedelta(days=365)  # weeks pass in this test, not in an office
+    # weeks pass in this test, not in an office
+    app.config["STAFF_IDLE"] = app.config["STAFF_ABSOLUTE"] = dt.timedelta(days=365)
     enrol_family(app, now=clock.now)
     coordinator = staff("coordinator")
     page = coordinator.client.get("/staff/dashboard").text

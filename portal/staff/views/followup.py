@@ -81,8 +81,9 @@ def interview(invitation_id: int) -> WerkzeugResponse:
         flash(f"Interview cannot start: {problem}.")
         return redirect(url_for("staff.family", pseudonym=invitation.respondent.family.pseudonym))
     db.session.commit()
-    # The parent pages' contract: these three keys, then their first page.
+    # The parent pages' contract: these four keys, then their first page.
     session["invitation"] = invitation.id
     session["mode"] = "interview"
     session["entered_by"] = user.id
+    session["generation"] = invitation.token_generation
     return redirect(url_for("respond.page", number=1))
