@@ -2,14 +2,15 @@
 
 Parent-facing addresses get the neutral page in the parent's language (an
 unknown address looks like an unknown link); the workspace and the analyst's
-pages get a short English page; the SMS gateway's endpoint gets JSON.
+pages get a short page in the staff member's language (portal.staff.error_words);
+the SMS gateway's endpoint gets JSON.
 """
 
 from __future__ import annotations
 
 import contextlib
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,17 +21,6 @@ from portal.db import db
 errors = Blueprint("errors", __name__)
 
 STAFF_PREFIXES = ("/staff", "/analysis")
-STAFF_TEXT = {
-    400: ("The form could not be used", "Go back, reload the page and send the form again."),
-    403: ("Not for your role", "Your account may not open this page. Ask the data manager if you need it."),
-    404: ("Page not found", "Check the address, or start again from the workspace."),
-    405: ("Page not found", "Check the address, or start again from the workspace."),
-    413: ("Too much data", "The form sent more than the portal accepts. Shorten it and send it again."),
-    429: ("Too many requests", "Wait a minute and try again."),
-}
-STAFF_FALLBACK = ("Something went wrong", "Nothing was saved. Try again in a moment; if it keeps happening, "
-                  "tell the data manager what you did and when.")
-CSRF_TEXT = ("The page was open too long", "For your safety, reload the page and send the form again.")
 NEUTRAL_CODES = (404, 405)  # an address that does not exist looks like a link that does not work
 
 
@@ -44,8 +34,9 @@ def error_page(error: HTTPException) -> ResponseReturnValue:
     if request.path.startswith("/messaging/"):
         return {"error": error.name}, code, headers
     if request.path.startswith(STAFF_PREFIXES):
-        title, advice = CSRF_TEXT if isinstance(error, CSRFError) else STAFF_TEXT.get(code, STAFF_FALLBACK)
-        return render_template("staff/error.html", title=title, advice=advice), code, headers
+        from portal.staff import error_words  # the staff package imports the app's parts; not at start-up
+
+        return error_words.page(code, csrf=isinstance(error, CSRFError)), code, headers
     return _parent_page(code), code, headers
 
 

@@ -17,13 +17,14 @@ from sqlalchemy.orm import Session
 from portal.audit import record
 from portal.contacts import contact_book
 from portal.families.models import Alert, Family, Invitation, Respondent, Site
+from portal.staff.i18n import N_, _
 from portal.staff.identifying import REFUSAL, names_someone
 from portal.staff.models import StaffUser
 
-KINDS = {
-    "phq9_item9": "PHQ-9 item 9 answered above 0: call the parent today (safety protocol)",
-    "bounced": "A message could not be delivered: check the contact details",
-    "stop_request": "The parent asked to stop: record a withdrawal",
+KINDS = {  # marked for the staff catalogue; shown through `_()` in the reader's language
+    "phq9_item9": N_("PHQ-9 item 9 answered above 0: call the parent today (safety protocol)"),
+    "bounced": N_("A message could not be delivered: check the contact details"),
+    "stop_request": N_("The parent asked to stop: record a withdrawal"),
 }
 NOTE_LIMIT = 300
 
@@ -99,7 +100,7 @@ def resolve(session: Session, alert: Alert, user: StaffUser, now: dt.datetime, n
         raise AlertError(f"The note holds at most {NOTE_LIMIT} characters.")
     respondent = session.get(Respondent, alert.respondent_id) if alert.respondent_id else None
     if respondent is not None and names_someone(note, contact_book().get(respondent.pseudonym)):
-        raise AlertError(REFUSAL)
+        raise AlertError(_(REFUSAL))
     alert.resolved_at, alert.resolved_by, alert.resolution_note = now, user.id, note
     family = session.get(Family, alert.family_id)
     record(session, now=now, actor=user.actor, action="alert_resolved",

@@ -18,18 +18,21 @@ from portal.audit import record
 from portal.contacts import contact_book
 from portal.families.models import Family, Invitation, InvitationState
 from portal.messaging.planning import replan
+from portal.staff.i18n import N_, _
 from portal.staff.identifying import REFUSAL, names_someone
 from portal.staff.models import StaffUser
-from portal.staff.outreach import InvitationClosed, OutreachError, UnknownChoice, WaveNotOpen
+from portal.staff.outreach import CLOSED, InvitationClosed, OutreachError, UnknownChoice, WaveNotOpen
 from portal.staff.records import StaffAttempt
 
+# marked for the staff catalogue; shown through `_()` in the reader's language
 CHANNELS = {
-    "phone": "Phone", "sms_by_hand": "SMS by hand", "email_by_hand": "E-mail by hand",
-    "home_visit": "Home visit", "letter": "Letter",
+    "phone": N_("Phone"), "sms_by_hand": N_("SMS by hand"), "email_by_hand": N_("E-mail by hand"),
+    "home_visit": N_("Home visit"), "letter": N_("Letter"),
 }
 OUTCOMES = {
-    "will_answer": "Reached: will answer", "declines": "Reached: declines this wave",
-    "no_answer": "No answer", "message_left": "Message left", "wrong_contact": "Wrong number or address",
+    "will_answer": N_("Reached: will answer"), "declines": N_("Reached: declines this wave"),
+    "no_answer": N_("No answer"), "message_left": N_("Message left"),
+    "wrong_contact": N_("Wrong number or address"),
 }
 NOTE_LIMIT = 200
 
@@ -67,9 +70,9 @@ def _checked_note(invitation: Invitation, channel: str, outcome: str, note: str)
         raise UnknownChoice("outcome", outcome, [o.replace("_", "-") for o in OUTCOMES])
     note = " ".join(note.split())
     if len(note) > NOTE_LIMIT:
-        raise NoteRefused(f"A note on an attempt holds at most {NOTE_LIMIT} characters.")
+        raise NoteRefused(_("A note on an attempt holds at most %(limit)s characters.", limit=NOTE_LIMIT))
     if names_someone(note, contact_book().get(invitation.respondent.pseudonym)):
-        raise NoteRefused(REFUSAL)
+        raise NoteRefused(_(REFUSAL))
     return note
 
 
@@ -78,10 +81,9 @@ def _check_attemptable(invitation: Invitation, now: dt.datetime) -> None:
     if state is InvitationState.scheduled:
         raise WaveNotOpen(invitation)
     if state is InvitationState.withdrawn:
-        raise InvitationClosed(invitation, "was withdrawn")
+        raise InvitationClosed(invitation, CLOSED["withdrawn"])
     if invitation.respondent.family.status != "active":
-        status = invitation.respondent.family.status.replace("_", " ")
-        raise InvitationClosed(invitation, f"cannot be used: the family's status is {status}")
+        raise InvitationClosed(invitation, CLOSED["family"])
 
 
 def attempts_by_invitation(

@@ -19,18 +19,20 @@ from portal.messaging.models import ContactAttempt, MessageStatus, OutboxMessage
 from portal.staff.alerts import open_alerts_by_respondent
 from portal.staff.attempts import last_attempts
 from portal.staff.calls import CallRow, LastMessage
+from portal.staff.i18n import N_, _
 from portal.staff.resend import queued_resends
 
 SHOWN = (MessageStatus.sent, MessageStatus.bounced, MessageStatus.failed, MessageStatus.pending)
+# marked for the staff catalogue, shown in the account's language (English on the command line)
 DELIVERY = {
-    MessageStatus.bounced: "not delivered",
-    MessageStatus.failed: "could not be sent",
-    MessageStatus.sent: "sent, no delivery receipt",
-    MessageStatus.pending: "planned",
+    MessageStatus.bounced: N_("not delivered"),
+    MessageStatus.failed: N_("could not be sent"),
+    MessageStatus.sent: N_("sent, no delivery receipt"),
+    MessageStatus.pending: N_("planned"),
 }
 KIND_WORDS = {
-    "invitation": "Invitation", "reminder": "Reminder", "last_reminder": "Last-day reminder",
-    "resend": "Link sent again",
+    "invitation": N_("Invitation"), "reminder": N_("Reminder"), "last_reminder": N_("Last-day reminder"),
+    "resend": N_("Link sent again"),
 }
 T = TypeVar("T")
 
@@ -66,20 +68,20 @@ def _add_messages(session: Session, rows: Sequence[CallRow], zone: ZoneInfo) -> 
         for message in messages:
             row = by_invitation[message.invitation_id]
             if message.status == MessageStatus.pending:
-                row.next_message = row.next_message or _described(message, "planned", zone)
+                row.next_message = row.next_message or _described(message, N_("planned"), zone)
                 continue
             row.messages_sent += message.sent_at is not None
             latest[message.invitation_id] = message
     delivered = _delivered(session, [m.id for m in latest.values() if m.status == MessageStatus.sent])
     for invitation_id, message in latest.items():
-        words = "delivered" if message.id in delivered else DELIVERY[MessageStatus(message.status)]
+        words = N_("delivered") if message.id in delivered else DELIVERY[MessageStatus(message.status)]
         by_invitation[invitation_id].last_message = _described(message, words, zone)
 
 
 def _described(message: OutboxMessage, delivery: str, zone: ZoneInfo) -> LastMessage:
     at = message.sent_at or message.next_attempt_at
-    kind = KIND_WORDS.get(message.kind, message.kind)
-    return LastMessage(kind=kind, at=at.astimezone(zone), delivery=delivery)
+    kind = _(KIND_WORDS[message.kind]) if message.kind in KIND_WORDS else message.kind
+    return LastMessage(kind=kind, at=at.astimezone(zone), delivery=_(delivery))
 
 
 def _delivered(session: Session, message_ids: list[int]) -> set[int]:

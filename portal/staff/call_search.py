@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from portal.contacts import ContactBook, InvalidContact
 from portal.contacts.book import normalise_email, normalise_phone
+from portal.staff.i18n import N_, _
 
 PHONE_LIKE = re.compile(r"[+\d][\d\s().-]*")
 LONGEST = 200
@@ -34,14 +35,16 @@ def search(book: ContactBook, text: str, among: Collection[str]) -> Found:
     e-mail address is `text`."""
     text = text.strip()
     if len(text) > LONGEST:
-        raise SearchError(f"Search for at most {LONGEST} characters.")
+        raise SearchError(_("Search for at most %(longest)s characters.", longest=LONGEST))
     if "@" in text:
-        return Found("email", _exact(book, among, email=_checked(normalise_email, text, "e-mail address")))
+        return Found("email", _exact(book, among, email=_checked(normalise_email, text, N_(
+            "That is not a whole e-mail address: type all of it, or search by part of the name."))))
     if PHONE_LIKE.fullmatch(text):
-        return Found("phone", _exact(book, among, phone=_checked(normalise_phone, text, "phone number")))
+        return Found("phone", _exact(book, among, phone=_checked(normalise_phone, text, N_(
+            "That is not a whole phone number: type all of it (8 digits), or search by part of the name."))))
     words = folded(text).split()
     if not words:
-        raise SearchError("Type part of a name, a phone number or an e-mail address.")
+        raise SearchError(_("Type part of a name, a phone number or an e-mail address."))
     names = book.names(among)
     return Found("name", frozenset(p for p, name in names.items() if all(w in folded(name) for w in words)))
 
@@ -52,12 +55,11 @@ def folded(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _checked(normalise: Callable[[str], str], text: str, kind: str) -> str:
+def _checked(normalise: Callable[[str], str], text: str, refusal: str) -> str:
     try:
         return normalise(text)
     except InvalidContact:
-        raise SearchError(f"That is not a whole {kind}: type all of it (a phone number needs 8 digits), "
-                          "or search by part of the name.") from None
+        raise SearchError(_(refusal)) from None
 
 
 def _exact(book: ContactBook, among: Collection[str], **value: str) -> frozenset[str]:

@@ -18,7 +18,10 @@ from portal.audit import record
 from portal.exports.writers import guard
 from portal.staff.attempts import CHANNELS, OUTCOMES
 from portal.staff.calls import CallRow
+from portal.staff.i18n import _
 
+# The column names stay English in every language: spreadsheets and scripts find columns by them.
+# The cells' words (state, delivery, attempt) are in the account's language, as on the page.
 COLUMNS = (
     "Family", "Respondent", "Role", "Name", "Phone", "E-mail", "Language", "Site", "Wave", "State", "Overdue",
     "Last day", "Days left", "Messages sent", "Last message", "Last message delivery", "Next message",
@@ -51,8 +54,8 @@ def attempt_cells(row: CallRow, zone: ZoneInfo) -> dict[str, str]:
     attempt = row.last_attempt
     if attempt is None:
         return {"Last attempt": "", "Attempt outcome": ""}
-    return {"Last attempt": f"{CHANNELS[attempt.channel]} {attempt.at.astimezone(zone):%Y-%m-%d %H:%M}",
-            "Attempt outcome": OUTCOMES[attempt.outcome]}
+    return {"Last attempt": f"{_(CHANNELS[attempt.channel])} {attempt.at.astimezone(zone):%Y-%m-%d %H:%M}",
+            "Attempt outcome": _(OUTCOMES[attempt.outcome])}
 
 
 def as_csv(rows: Sequence[CallRow], zone: ZoneInfo) -> str:

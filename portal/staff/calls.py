@@ -12,22 +12,27 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from portal.contacts import ContactBook, ContactDetails
 from portal.families.models import Family, FamilyStatus, Invitation, Respondent, Site
 from portal.i18n import language_name
+from portal.staff import i18n
+from portal.staff.i18n import N_, _, ngettext
 from portal.staff.records import StaffAttempt
 
+# marked for the staff catalogue; the page shows them through `_()` in the account's language
 STATES = {
-    "not_started": "Not started", "started": "Started", "overdue": "Overdue", "opens_soon": "Opens soon",
+    "not_started": N_("Not started"), "started": N_("Started"), "overdue": N_("Overdue"),
+    "opens_soon": N_("Opens soon"),
 }
 SORTS = {
-    "urgency": "Overdue first, then closing soonest", "closes": "Closing soonest", "family": "Family",
-    "wave": "Wave", "language": "Language",
+    "urgency": N_("Overdue first, then closing soonest"), "closes": N_("Closing soonest"),
+    "family": N_("Family"), "wave": N_("Wave"), "language": N_("Language"),
 }
+DAY_PATTERNS = {"nb": "EEEE d. MMMM", "en": "EEEE d MMMM"}  # "fredag 4. september", "Friday 4 September"
 PER_PAGE = 50
 HORIZON_DAYS = 7  # a wave that opens within this many days is on the list already
 
@@ -86,18 +91,18 @@ class CallRow:
 
     @property
     def language_name(self) -> str:
-        return language_name(self.language, "en")
+        return language_name(self.language, i18n.language())
 
     @property
     def state_words(self) -> str:
         if self.state == "opens_soon":
-            return f"Opens {day_words(self.opens, self.today)}"
-        return STATES[self.state]
+            return _("Opens %(when)s", when=day_words(self.opens, self.today))
+        return _(STATES[self.state])
 
     @property
     def closes_words(self) -> str:
         """When the parent can last answer, as a person says it."""
-        return f"Last day {day_words(self.last_day, self.today)}"
+        return _("Last day %(when)s", when=day_words(self.last_day, self.today))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,13 +123,32 @@ def readable_phone(e164: str) -> str:
 
 
 def day_words(day: dt.date, today: dt.date) -> str:
+    """"in 3 days (Friday 4 September)", in the page's language."""
     days = (day - today).days
-    named = format_date(day, "EEEE d MMMM", locale="en")
+    language = i18n.language()
+    named = format_date(day, DAY_PATTERNS.get(language, DAY_PATTERNS["en"]), locale=language)
     if days == 0:
-        return f"today ({named})"
+        return _("today (%(day)s)", day=named)
     if days == 1:
-        return f"tomorrow ({named})"
-    return f"in {days} days ({named})" if days > 1 else f"{-days} days ago ({named})"
+        return _("tomorrow (%(day)s)", day=named)
+    if days > 1:
+        return ngettext("in %(num)d day (%(day)s)", "in %(num)d days (%(day)s)", days, day=named)
+    return ngettext("%(num)d day ago (%(day)s)", "%(num)d days ago (%(day)s)", -days, day=named)
+
+
+MOMENT_PATTERNS = {
+    "short": {"nb": "d. MMM HH:mm", "en": "dd MMM HH:mm"},
+    "long": {"nb": "EEEE d. MMMM 'kl.' HH:mm", "en": "EEEE dd MMMM 'at' HH:mm"},
+    "day": {"nb": "EEEE d. MMMM", "en": "EEEE dd MMMM"},
+}
+
+
+def moment_words(at: dt.datetime, length: str = "short") -> str:
+    """A moment as the list shows it ("02 Sep 09:30"; "Wednesday 02 September at 09:00"), in the
+    page's language and in the zone `at` carries."""
+    language = i18n.language()
+    patterns = MOMENT_PATTERNS[length]
+    return format_datetime(at, patterns.get(language, patterns["en"]), locale=language)
 
 
 def call_page(session: Session, query: CallQuery, now: dt.datetime, zone: ZoneInfo) -> CallPage:

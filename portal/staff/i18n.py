@@ -28,6 +28,18 @@ def _(string: str, **values: object) -> str:
     return domain.gettext(string, **values)
 
 
+def ngettext(singular: str, plural: str, num: int, **values: object) -> str:
+    """A staff string that depends on a count (`%(num)d` is the count), in the account's language."""
+    if not has_request_context():
+        return (singular if num == 1 else plural) % {"num": num, **values}
+    return domain.ngettext(singular, plural, num, **values)
+
+
+def language() -> str:
+    """The page's language (English outside a request: the command line speaks English)."""
+    return g.get("locale", study_language()) if has_request_context() else "en"
+
+
 def N_(string: str) -> str:  # noqa: N802 - gettext's name for "mark for the catalogue, translate later"
     return string
 
@@ -107,8 +119,12 @@ def configure(blueprint: Blueprint) -> None:
         user = g.get("staff_user")
         g.locale = account_language(user.language) if user is not None else before_sign_in()
 
-    @blueprint.context_processor
-    def _staff_words() -> dict[str, object]:
-        return {CATALOGUE: domain.get_translations(), "html_lang": g.get("locale", study_language()),
-                "html_dir": "ltr", "names": Names(g.get("locale", study_language())),
-                "staff_languages": LANGUAGES}
+    blueprint.context_processor(page_words)
+
+
+def page_words() -> dict[str, object]:
+    """What a staff template needs to speak the page's language (also for an error page, which may
+    be rendered outside the staff blueprint)."""
+    return {CATALOGUE: domain.get_translations(), "html_lang": g.get("locale", study_language()),
+            "html_dir": "ltr", "names": Names(g.get("locale", study_language())),
+            "staff_languages": LANGUAGES}

@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 
 from portal.contacts import ContactDetails
+from portal.staff.i18n import N_
 
-REFUSAL = "Leave names, phone numbers and e-mail addresses out of the note: it is stored under the pseudonym."
+# marked for the staff catalogue; raised through `_()` in the reader's language
+REFUSAL = N_("Leave names, phone numbers and e-mail addresses out of the note: it is stored under the "
+             "pseudonym.")
 PHONE_TAIL = 8  # a Norwegian number without its country code
 
 

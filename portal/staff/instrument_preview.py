@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.measures import Instrument
+from portal.staff.i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +43,14 @@ def origin(catalogue: Any, instrument: Instrument, lang: str) -> Mapping[str, st
     pack = catalogue.pack(instrument.id, lang)
     if pack is None:
         source = instrument.source if lang == "en" else instrument.translation_sources.get(lang, "")
-        return {"from": "the instrument's own definition", "source": source, "licence": instrument.licence}
+        return {_("from"): _("the instrument's own definition"), _("source"): source,
+                _("licence"): instrument.licence}
     return {
-        "from": f"translation pack {Path(pack.file).name}", "source": pack.describe_source(),
-        "licence": pack.licence, "translated by": pack.translated_by,
-        "checked by": f"{pack.checked_by} on {pack.checked_on}",
-        "pack version": f"{pack.version} (hash {pack.hash})",
+        _("from"): _("translation pack %(file)s", file=Path(pack.file).name),
+        _("source"): pack.describe_source(),
+        _("licence"): pack.licence, _("translated by"): pack.translated_by,
+        _("checked by"): _("%(who)s on %(day)s", who=pack.checked_by, day=pack.checked_on),
+        _("pack version"): _("%(version)s (hash %(hash)s)", version=pack.version, hash=pack.hash),
     }
 
 

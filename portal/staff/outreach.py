@@ -14,6 +14,17 @@ from sqlalchemy.orm import Session
 
 from portal.families.models import Invitation, InvitationState, Respondent
 from portal.families.pseudonyms import normalise
+from portal.staff.i18n import N_, _
+
+# Sentences for InvitationClosed, marked for the staff catalogue: %(wave)s, %(respondent)s, %(status)s
+CLOSED = {
+    "family": N_("Wave %(wave)s for %(respondent)s cannot be used: the family's status is %(status)s."),
+    "completed": N_("Wave %(wave)s for %(respondent)s is completed already."),
+    "withdrawn": N_("Wave %(wave)s for %(respondent)s was withdrawn."),
+    "expired": N_("Wave %(wave)s for %(respondent)s has closed."),
+}
+FAMILY_STATUS = {"contact_stopped": N_("contact stopped"), "erased": N_("erased")}
+CHOICE_WORDS = {"channel": N_("channel"), "outcome": N_("outcome")}
 
 
 class OutreachError(ValueError):
@@ -22,30 +33,36 @@ class OutreachError(ValueError):
 
 class UnknownRespondent(OutreachError):
     def __init__(self, pseudonym: str) -> None:
-        super().__init__(f"No respondent {pseudonym} at your sites. Check the code: "
-                         "the last character catches most typos.")
+        super().__init__(_("No respondent %(respondent)s at your sites. Check the code: "
+                           "the last character catches most typos.", respondent=pseudonym))
 
 
 class UnknownWave(OutreachError):
     def __init__(self, pseudonym: str, wave: str) -> None:
-        super().__init__(f"Respondent {pseudonym} has no wave {wave}.")
+        super().__init__(_("Respondent %(respondent)s has no wave %(wave)s.", respondent=pseudonym,
+                           wave=wave))
 
 
 class WaveNotOpen(OutreachError):
     def __init__(self, invitation: Invitation) -> None:
-        super().__init__(f"Wave {invitation.wave} is not open yet for {invitation.respondent.pseudonym}.")
+        super().__init__(_("Wave %(wave)s is not open yet for %(respondent)s.", wave=invitation.wave,
+                           respondent=invitation.respondent.pseudonym))
 
 
 class InvitationClosed(OutreachError):
     """Completed, withdrawn, closed, or the family stopped contact."""
 
     def __init__(self, invitation: Invitation, why: str) -> None:
-        super().__init__(f"Wave {invitation.wave} for {invitation.respondent.pseudonym} {why}.")
+        """`why`: one of CLOSED's sentences (marked for the catalogue, said here in the page's language)."""
+        status = invitation.respondent.family.status
+        super().__init__(_(why, wave=invitation.wave, respondent=invitation.respondent.pseudonym,
+                           status=_(FAMILY_STATUS.get(status, status))))
 
 
 class UnknownChoice(OutreachError):
     def __init__(self, what: str, given: str, known: Collection[str]) -> None:
-        super().__init__(f"Unknown {what} {given!r}: use one of {', '.join(known)}.")
+        super().__init__(_("Unknown %(what)s %(given)s: use one of %(known)s.",
+                           what=_(CHOICE_WORDS.get(what, what)), given=repr(given), known=", ".join(known)))
 
 
 def invitation_for(
@@ -64,12 +81,10 @@ def invitation_for(
 
 def closed_because(invitation: Invitation, now: dt.datetime) -> str | None:
     """Why nobody should be asked to answer this invitation any more, or None while it is open."""
-    family_status = invitation.respondent.family.status
-    if family_status != "active":
-        return f"cannot be used: the family's status is {family_status.replace('_', ' ')}"
-    state = invitation.state(now)
+    if invitation.respondent.family.status != "active":
+        return CLOSED["family"]
     return {
-        InvitationState.completed: "is completed already",
-        InvitationState.withdrawn: "was withdrawn",
-        InvitationState.expired: "has closed",
-    }.get(state)
+        InvitationState.completed: CLOSED["completed"],
+        InvitationState.withdrawn: CLOSED["withdrawn"],
+        InvitationState.expired: CLOSED["expired"],
+    }.get(invitation.state(now))

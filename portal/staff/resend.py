@@ -24,6 +24,7 @@ from portal.contacts import contact_book
 from portal.families.models import Invitation, InvitationState
 from portal.messaging.models import MessageKind, MessageStatus, OutboxMessage
 from portal.messaging.quiet import next_allowed
+from portal.staff.i18n import _
 from portal.staff.models import StaffUser
 from portal.staff.outreach import InvitationClosed, OutreachError, UnknownChoice, WaveNotOpen, closed_because
 
@@ -39,7 +40,7 @@ class AlreadyQueued(OutreachError):
     """This click was handled already (a double submit): nothing more is sent."""
 
     def __init__(self) -> None:
-        super().__init__("This request to send the link again was received already; it is sent once.")
+        super().__init__(_("This request to send the link again was received already; it is sent once."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ def resend_link(
     chosen = _checked_channels(invitation, channels, now)
     key = click if click is not None else new_click()
     if not CLICK.fullmatch(key):
-        raise OutreachError("The form was damaged; open the page again and send it once more.")
+        raise OutreachError(_("The form was damaged; open the page again and send it once more."))
     goes_at = _sending_time(now)
     keys = {channel: f"inv{invitation.id}-resend-{key}-{channel}" for channel in chosen}
     queued = select(OutboxMessage.id).where(OutboxMessage.idempotency_key.in_(keys.values()))
@@ -142,11 +143,13 @@ def _checked_channels(invitation: Invitation, channels: Sequence[str], now: dt.d
 def _check_reachable(invitation: Invitation, channels: tuple[str, ...]) -> None:
     details = contact_book().get(invitation.respondent.pseudonym)
     if "sms" in channels and registry.settings().sms is None:
-        raise NoAddress("No SMS gateway is set up for this portal; send the link by e-mail.")
+        raise NoAddress(_("No SMS gateway is set up for this portal; send the link by e-mail."))
     if "sms" in channels and (details is None or not details.phone):
-        raise NoAddress(f"{invitation.respondent.pseudonym} has no phone number on file.")
+        raise NoAddress(_("%(respondent)s has no phone number on file.",
+                          respondent=invitation.respondent.pseudonym))
     if "email" in channels and (details is None or not details.email):
-        raise NoAddress(f"{invitation.respondent.pseudonym} has no e-mail address on file.")
+        raise NoAddress(_("%(respondent)s has no e-mail address on file.",
+                          respondent=invitation.respondent.pseudonym))
 
 
 def _sending_time(now: dt.datetime) -> dt.datetime:

@@ -35,10 +35,15 @@ def test_a_parent_is_asked_to_wait_and_try_again_in_their_language(unreachable: 
 
 def test_the_workspace_gets_its_own_page_and_the_load_balancer_its_answer(unreachable: Flask) -> None:
     client = unreachable.test_client()
-    login = client.post("/staff/login", data={"email": "coordinator@test.example", "password": "x" * 12})
+    form = {"email": "coordinator@test.example", "password": "x" * 12}
+    login = client.post("/staff/login", data=form)  # no account yet, no language asked for: the study's
     assert login.status_code == 503 and login.headers["Retry-After"] == "30"
-    assert 'lang="en"' in login.text and "Try again in a moment" in login.text
+    assert '<html lang="nb"' in login.text and "Prøv igjen om litt" in login.text
+    assert "Try again" not in login.text  # the whole page in one language
     assert "sqlite" not in login.text.lower() and "Traceback" not in login.text
+    english = client.post("/staff/login", data=form, headers={"Accept-Language": "en-GB, nb;q=0.5"})
+    assert english.status_code == 503 and '<html lang="en"' in english.text
+    assert "Try again in a moment" in english.text and "Prøv" not in english.text
     health = client.get("/healthz")
     assert health.status_code == 503 and health.json == {"status": "unavailable", "main": "unavailable",
                                                    "keystore": "unavailable"}

@@ -1,6 +1,7 @@
 """Error pages: a 404, 405, 400 (CSRF) and 500 each get a plain page, never exception text.
 
-The parent's side stays neutral and in the parent's language; the workspace's side is English.
+The parent's side stays neutral and in the parent's language; the workspace's side speaks the staff
+member's language (before sign-in the browser's Norwegian or English, else the study's: Norwegian).
 """
 
 from __future__ import annotations
@@ -62,11 +63,16 @@ def test_a_database_error_gets_the_page_and_the_next_request_works(crashing_app:
 
 
 @pytest.mark.parametrize("path", ["/staff/test-crash", "/analysis/test-crash"])
-def test_a_workspace_crash_gets_an_english_page(crashing_app: Flask, path: str) -> None:
-    response = crashing_app.test_client().get(path)
-    assert response.status_code == 500
+def test_a_workspace_crash_gets_a_plain_page_in_the_readers_language(crashing_app: Flask, path: str) -> None:
+    client = crashing_app.test_client()
+    response = client.get(path, headers={"Accept-Language": "en"})
+    assert response.status_code == 500 and '<html lang="en"' in response.text
     assert "Something went wrong" in response.text and "Nothing was saved" in response.text
     _plain(response.text)
+    norwegian = client.get(path)  # no language asked for: the study's
+    assert norwegian.status_code == 500 and '<html lang="nb"' in norwegian.text
+    assert "Noe gikk galt" in norwegian.text and "Ingenting ble lagret" in norwegian.text
+    _plain(norwegian.text)
 
 
 def test_unknown_addresses_look_like_unknown_links(client: FlaskClient) -> None:
@@ -87,11 +93,11 @@ def test_a_wrong_method_gets_the_same_neutral_page(client: FlaskClient) -> None:
     assert "<h1>" in response.text
 
 
-def test_workspace_404_and_405_are_plain_english_pages(client: FlaskClient) -> None:
-    missing = client.get("/staff/no-such-page")
+def test_workspace_404_and_405_are_plain_pages(client: FlaskClient) -> None:
+    missing = client.get("/staff/no-such-page", headers={"Accept-Language": "en"})
     wrong = client.get("/staff/logout")
     assert missing.status_code == 404 and "Page not found" in missing.text
-    assert wrong.status_code == 405 and "Page not found" in wrong.text
+    assert wrong.status_code == 405 and "Fant ikke siden" in wrong.text
     for response in (missing, wrong):
         _plain(response.text)
 

@@ -81,6 +81,35 @@ def test_overdue_first_then_the_window_that_closes_soonest(
     assert f'href="/staff/families/{world["fresh"].family}"' in page
 
 
+def test_the_call_list_speaks_norwegian_to_a_norwegian_account_and_english_to_an_english_one(
+    world: dict[str, Enrolled], staff: StaffFactory
+) -> None:
+    norwegian = staff("coordinator", language="nb").client.get("/staff/calls").text
+    english = staff("coordinator", email="en@staff.example", language="en").client.get("/staff/calls").text
+    assert '<html lang="nb"' in norwegian and '<html lang="en"' in english
+    assert "<h1>Ringeliste</h1>" in norwegian and "<h1>Call list</h1>" in english
+    assert "Siste dag om 18 dager (lørdag 19. september)" in norwegian
+    assert "Last day in 18 days (Saturday 19 September)" in english
+    assert "Åpner om 2 dager (torsdag 3. september)" in norwegian
+    assert "Oppstart · Ikke påbegynt" in norwegian and "Baseline · Not started" in english  # wave by name
+    assert "arabisk" in norwegian and "Arabic" in english  # the parents' languages in the reader's
+    assert "4 foreldre å nå" in norwegian and "4 parents to reach" in english
+    assert "Registrer et forsøk" in norwegian and ">Ikke svar</option>" in norwegian
+    for english_word in ("Last day", "Opens in", "Not started", "Record an attempt", "None yet", "Send by"):
+        assert english_word not in norwegian
+
+
+def test_the_printed_list_and_a_refused_search_speak_the_accounts_language(
+    world: dict[str, Enrolled], staff: StaffFactory
+) -> None:
+    coordinator = staff("coordinator", language="nb")
+    printed = coordinator.client.get("/staff/calls/print").text
+    assert "Skrevet ut tirsdag 1. september 2026 kl. 10:00 · 4 foreldre." in printed
+    assert "makuler den etter bruk" in printed
+    refused = _search(coordinator, "912 34")
+    assert refused.status_code == 400 and "Det er ikke et helt telefonnummer" in refused.text
+
+
 def test_completed_withdrawn_and_stopped_families_are_not_on_the_list(
     app: Flask, clock: Clock, world: dict[str, Enrolled], staff: StaffFactory
 ) -> None:
@@ -123,7 +152,7 @@ def test_started_and_messages_and_alerts_show_on_the_row(
     client = staff("coordinator").client
     page = client.get("/staff/calls?state=started").text
     assert _shown(page) == [_respondent(world, "fresh")]
-    assert "T0 · Started" in page and "1 open alert" in page
+    assert "Baseline · Started" in page and "1 open alert" in page
     assert "None yet" in page and "Next: Invitation, 01 Sep 10:00" in page  # the dispatcher has not run
 
 

@@ -113,8 +113,8 @@ def test_a_coordinator_filters_to_overdue_and_finds_a_parent_by_name_and_phone(
             expect(page.get_by_role("status").first).to_contain_text("Attempt recorded")
             expect(page.locator("tr", has_text="Kari Nordmann")).to_contain_text("Phone: no answer")
 
-            page.get_by_label("Send the link again to Kari Nordmann (T0)").check()
-            page.get_by_label("Send the link again to Anna Kowalska (T0)").check()
+            page.get_by_label("Send the link again to Kari Nordmann (Baseline)").check()
+            page.get_by_label("Send the link again to Anna Kowalska (Baseline)").check()
             page.get_by_label("Send by").select_option(label="E-mail")
             page.get_by_role("button", name="Send the link again").click()
             when = "The link goes again to 2 parents by e-mail at 09:00 on Wednesday 02 September"

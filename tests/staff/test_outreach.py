@@ -56,7 +56,7 @@ def test_a_coordinator_records_an_attempt_on_the_family_page_and_it_is_audited_w
     answer = coordinator.post("/staff/attempts", {
         "invitation": str(_invitation_id(app, family)), "channel": "phone", "outcome": "message_left",
         "note": "Voicemail; try again after 16", "back": "family"}, form_at=url, follow=True)
-    assert f"Attempt recorded for {family.respondents[0]} T0: Phone, message left." in answer.text
+    assert f"Attempt recorded for {family.respondents[0]} Baseline: Phone, message left." in answer.text
     assert "Voicemail; try again after 16" in answer.text and "Message left" in answer.text
     [recorded] = [e for e in _audit(app) if e.action == "contact_attempt_recorded"]
     assert recorded.subject == family.respondents[0]

@@ -54,9 +54,16 @@ def test_every_staff_string_is_translated_sound_and_current(language: str, curre
     assert [(m.id, e) for m, e in po.check()] == [], f"{language}: broken placeholders"
     for message in po:
         if message.id:
-            assert sorted(TAG.findall(message.id)) == sorted(TAG.findall(message.string)), message.id
-            assert sorted(PLACEHOLDER.findall(message.id)) == sorted(PLACEHOLDER.findall(message.string)), (
-                message.id)
+            for source, translated in _forms(message.id, message.string):
+                assert sorted(TAG.findall(source)) == sorted(TAG.findall(translated)), source
+                assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(translated)), source
+
+
+def _forms(source: str | tuple[str, ...], translated: str | tuple[str, ...]) -> list[tuple[str, str]]:
+    """Each translated form beside the English it renders (a plural's later forms: the English plural)."""
+    sources = (source,) if isinstance(source, str) else source
+    forms = (translated,) if isinstance(translated, str) else translated
+    return [(sources[min(i, len(sources) - 1)], form) for i, form in enumerate(forms)]
 
 
 def test_a_norwegian_account_works_in_norwegian_and_the_page_says_so(

@@ -8,13 +8,14 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import registry
 from portal.db import db
-from portal.staff import access, call_resend, scope
+from portal.staff import access, call_resend, calls, scope
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
-from portal.staff.forms import RESEND_CHANNELS, ResendForm, resend_channels
+from portal.staff.forms import ResendForm, resend_channels
+from portal.staff.i18n import _, ngettext
 from portal.staff.resend import AlreadyQueued
 from portal.staff.views.calls import list_filters
-from portal.staff.views.outreach import first_error
+from portal.staff.views.outreach import CHANNEL_WORDS, first_error
 
 MOST_AT_ONCE = 200
 
@@ -27,10 +28,11 @@ def resend_selected_links() -> WerkzeugResponse:
     picked = [int(v) for v in request.form.getlist("invitation") if v.isdigit() and len(v) < 10]
     form = ResendForm()
     if not picked or len(picked) > MOST_AT_ONCE:
-        flash(f"Nothing was sent. Tick the parents to send the link to (at most {MOST_AT_ONCE} at once).")
+        flash(_("Nothing was sent. Tick the parents to send the link to (at most %(most)s at once).",
+                most=MOST_AT_ONCE))
         return redirect(back)
     if not form.validate():
-        flash(f"Nothing was sent. {first_error(form)}")
+        flash(_("Nothing was sent. %(why)s", why=first_error(form)))
         return redirect(back)
     invitations = [scope.invitation_or_404(db.session, user, number) for number in dict.fromkeys(picked)]
     try:
@@ -45,17 +47,20 @@ def resend_selected_links() -> WerkzeugResponse:
     if result.sent:
         flash(_when_they_go(result, form.channel.data))
     for why in result.refused:
-        flash(f"Not sent: {why}")
+        flash(_("Not sent: %(why)s", why=why))
     return redirect(back)
 
 
 def _when_they_go(result: call_resend.ResentMany, channel: str) -> str:
     count = len(result.sent)
-    who = "1 parent" if count == 1 else f"{count} parents"
-    how = RESEND_CHANNELS[channel].replace("E-mail", "e-mail")
+    how = _(CHANNEL_WORDS[resend_channels(channel)])
     resent = result.sent[0][1]  # one click: every row goes at the same moment
     if not resent.waits_for_quiet_hours:
-        return f"The link goes again to {who} by {how} now (with the next dispatch, within minutes)."
+        return ngettext("The link goes again to %(num)d parent by %(how)s now (with the next dispatch, "
+                        "within minutes).", "The link goes again to %(num)d parents by %(how)s now (with the "
+                        "next dispatch, within minutes).", count, how=how)
     when = resent.goes_at.astimezone(registry.protocol().timezone)
-    return (f"The link goes again to {who} by {how} at {when:%H:%M} on {when:%A %d %B} (study time): "
-            "messages wait for the end of the quiet hours.")
+    return ngettext("The link goes again to %(num)d parent by %(how)s at %(time)s on %(day)s (study time): "
+                    "messages wait for the end of the quiet hours.", "The link goes again to %(num)d parents "
+                    "by %(how)s at %(time)s on %(day)s (study time): messages wait for the end of the quiet "
+                    "hours.", count, how=how, time=f"{when:%H:%M}", day=calls.moment_words(when, "day"))

@@ -19,15 +19,18 @@ from portal import registry
 from portal.contacts import contact_book
 from portal.db import db
 from portal.i18n import language_name
-from portal.staff import access, call_facts, call_search, call_sheet, calls, scope
+from portal.staff import access, call_facts, call_search, call_sheet, calls, i18n, scope
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
+from portal.staff.i18n import N_, _
 from portal.staff.models import StaffUser
 
-SHEET_REFUSED = (
+SHEET_REFUSED = N_(
     "The call sheet lists parents' names, phone numbers and e-mail addresses, so only coordinators may "
     "download it. The retention figures (Retention in the menu) hold no names."
 )
+
+SEARCHED_BY = {"name": N_("name"), "phone": N_("phone number"), "email": N_("e-mail address")}
 
 
 def read_query(form: Mapping[str, str], user: StaffUser, **more: object) -> calls.CallQuery:
@@ -79,10 +82,12 @@ def _render(query: calls.CallQuery, found: calls.CallPage, **extra: object) -> s
     user = access.current_user()
     return render_template(
         "staff/calls.html", query=query, found=found, sees_contacts=user.role == "coordinator",
-        chosen=request.values, states=calls.STATES, sorts=calls.SORTS, waves=[w.id for w in protocol.waves],
+        chosen=request.values, states={code: _(words) for code, words in calls.STATES.items()},
+        sorts={code: _(words) for code, words in calls.SORTS.items()}, waves=[w.id for w in protocol.waves],
         sites=[(s.id, s.name) for s in protocol.sites if s.id in scope.visible_sites(user)],
         site_names={s.id: s.name for s in protocol.sites}, readable_phone=calls.readable_phone,
-        languages=[(code, language_name(code, "en")) for code in protocol.languages],
+        moment=calls.moment_words,
+        languages=[(code, language_name(code, i18n.language())) for code in protocol.languages],
         back_query=urlencode(list_filters(request.values, user)), zone=protocol.timezone,
         sending_stops=protocol.quiet_hours.send_until.strftime("%H:%M"),
         sending_starts=protocol.quiet_hours.send_from.strftime("%H:%M"), **extra,
@@ -112,7 +117,7 @@ def search_calls() -> ResponseReturnValue:
     query = read_query(request.form, user, only=result.respondents)
     found = _filled(query, user, f"search by {result.by}")
     elsewhere = calls.families_of(db.session, result.respondents - {row.respondent for row in found.rows})
-    return _render(query, found, search_text=text, searched_by=result.by, elsewhere=elsewhere)
+    return _render(query, found, search_text=text, searched_by=_(SEARCHED_BY[result.by]), elsewhere=elsewhere)
 
 
 @staff.get("/calls/print")
@@ -121,8 +126,10 @@ def print_calls() -> str:
     """Every row of the list on one page, for paper; the print stylesheet leaves out the controls."""
     user = access.current_user()
     query = read_query(request.args, user, per_page=None)
-    printed_at = format_datetime(registry.now(), "EEEE d MMMM y, HH:mm", tzinfo=registry.protocol().timezone,
-                                 locale="en")
+    language = i18n.language()
+    pattern = "EEEE d. MMMM y 'kl.' HH:mm" if language == "nb" else "EEEE d MMMM y, HH:mm"
+    zone = registry.protocol().timezone
+    printed_at = format_datetime(registry.now(), pattern, tzinfo=zone, locale=language)
     return _render(query, _filled(query, user, "print"), printing=True, printed_at=printed_at)
 
 
@@ -131,8 +138,8 @@ def print_calls() -> str:
 def call_sheet_csv() -> ResponseReturnValue:
     user = access.current_user()
     if user.role != "coordinator":
-        return render_template("staff/error.html", title="Only coordinators download the call sheet",
-                               advice=SHEET_REFUSED), 403
+        return render_template("staff/error.html", title=_("Only coordinators download the call sheet"),
+                               advice=_(SHEET_REFUSED)), 403
     query = read_query(request.args, user, per_page=None)
     body = call_sheet.as_csv(_filled(query, user, "sheet").rows, registry.protocol().timezone)
     day = registry.now().astimezone(registry.protocol().timezone).date().isoformat()

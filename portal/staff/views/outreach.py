@@ -12,18 +12,20 @@ from portal import registry
 from portal.db import db
 from portal.families.models import Family, Invitation, InvitationState
 from portal.messaging.models import OutboxMessage
-from portal.staff import access, scope
+from portal.staff import access, i18n, scope
 from portal.staff.access import roles
 from portal.staff.alerts import KINDS, AlertRow, open_for_family
 from portal.staff.attempts import CHANNELS, OUTCOMES, attemptable, family_attempts, record_attempt
 from portal.staff.blueprint import staff
 from portal.staff.forms import RESEND_CHANNELS, AttemptForm, ResendForm, resend_channels
+from portal.staff.i18n import N_, Names, _
 from portal.staff.outreach import OutreachError, closed_because
 from portal.staff.records import StaffAttempt
 from portal.staff.resend import Resent, queued_resends, resend_link
 from portal.staff.views.calls import call_list_url
 
 RESENDABLE = (InvitationState.open, InvitationState.started)
+CHANNEL_WORDS = {("sms",): N_("SMS"), ("email",): N_("e-mail"), ("sms", "email"): N_("SMS and e-mail")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +44,10 @@ def outreach_for(family: Family) -> FamilyOutreach:
     now = registry.now()
     invitations = [i for r in family.respondents for i in r.invitations]
     form = AttemptForm()
-    form.invitation.choices = [SelectChoice(i.id, f"{i.respondent.role} {i.respondent.pseudonym} · {i.wave}")
-                               for i in invitations if attemptable(i, now)]
+    names = Names(i18n.language())
+    form.invitation.choices = [
+        SelectChoice(i.id, f"{names.role(i.respondent.role)} {i.respondent.pseudonym} · {names.wave(i.wave)}")
+        for i in invitations if attemptable(i, now)]
     return FamilyOutreach(
         attempt_form=form, attempts=family_attempts(db.session, family),
         alerts=open_for_family(db.session, family),
@@ -55,7 +59,13 @@ def outreach_for(family: Family) -> FamilyOutreach:
 
 @staff.context_processor
 def outreach_labels() -> dict[str, dict[str, str]]:
-    return {"attempt_channels": CHANNELS, "attempt_outcomes": OUTCOMES, "alert_kinds": KINDS}
+    return {"attempt_channels": _all(CHANNELS), "attempt_outcomes": _all(OUTCOMES),
+            "alert_kinds": _all(KINDS)}
+
+
+def _all(words: dict[str, str]) -> dict[str, str]:
+    """A table of marked words in the page's language."""
+    return {code: _(text) for code, text in words.items()}
 
 
 @staff.app_template_global("resend_form")
@@ -64,7 +74,7 @@ def resend_form() -> ResendForm:
     the portal has an SMS gateway."""
     form = ResendForm()
     if registry.settings().sms is None:
-        form.channel.choices = [SelectChoice("email", RESEND_CHANNELS["email"])]
+        form.channel.choices = [SelectChoice("email", _(RESEND_CHANNELS["email"]))]
     return form
 
 
@@ -79,16 +89,18 @@ def back_to(where: str | None, invitation: Invitation, anchor: str) -> str:
 
 def first_error(form: AttemptForm | ResendForm) -> str:
     field, problems = next(iter(form.errors.items()))
-    return f"{getattr(form, field).label.text}: {problems[0]}"
+    return _("%(field)s: %(problem)s", field=getattr(form, field).label.text, problem=problems[0])
 
 
 def when_it_goes(resent: Resent, wave: str) -> str:
-    how = " and ".join("SMS" if c == "sms" else "e-mail" for c in resent.channels)
+    how = _(CHANNEL_WORDS[tuple(resent.channels)])
     if not resent.waits_for_quiet_hours:
-        return f"The link for {wave} goes again by {how} now (with the next dispatch, within minutes)."
+        return _("The link for %(wave)s goes again by %(how)s now (with the next dispatch, within minutes).",
+                 wave=wave, how=how)
     when = resent.goes_at.astimezone(registry.protocol().timezone)
-    return (f"The link for {wave} goes again by {how} at {when:%H:%M} on {when:%Y-%m-%d} (study time): "
-            "messages wait for the end of the quiet hours.")
+    return _("The link for %(wave)s goes again by %(how)s at %(time)s on %(day)s (study time): "
+             "messages wait for the end of the quiet hours.", wave=wave, how=how, time=f"{when:%H:%M}",
+             day=f"{when:%Y-%m-%d}")
 
 
 @staff.post("/attempts")
@@ -97,22 +109,23 @@ def record_contact_attempt() -> WerkzeugResponse:
     user = access.current_user()
     form = AttemptForm()
     if form.invitation.data is None:
-        flash("The attempt was not recorded. Choose the respondent and wave.")
+        flash(_("The attempt was not recorded. Choose the respondent and wave."))
         return redirect(url_for("staff.home"))
     invitation = scope.invitation_or_404(db.session, user, form.invitation.data)
     if not form.validate():
-        flash(f"The attempt was not recorded. {first_error(form)}")
+        flash(_("The attempt was not recorded. %(why)s", why=first_error(form)))
         return redirect(back_to(form.back.data, invitation, "#attempts"))
     try:
         record_attempt(db.session, invitation=invitation, channel=form.channel.data,
                        outcome=form.outcome.data, note=form.note.data or "", by=user, now=registry.now())
     except OutreachError as problem:
         db.session.rollback()
-        flash(f"The attempt was not recorded. {problem}")
+        flash(_("The attempt was not recorded. %(why)s", why=problem))
     else:
         db.session.commit()
-        flash(f"Attempt recorded for {invitation.respondent.pseudonym} {invitation.wave}: "
-              f"{CHANNELS[form.channel.data]}, {OUTCOMES[form.outcome.data].lower()}.")
+        flash(_("Attempt recorded for %(respondent)s %(wave)s: %(how)s, %(outcome)s.",
+                respondent=invitation.respondent.pseudonym, wave=Names(i18n.language()).wave(invitation.wave),
+                how=_(CHANNELS[form.channel.data]), outcome=_(OUTCOMES[form.outcome.data]).lower()))
     return redirect(back_to(form.back.data, invitation, "#attempts"))
 
 
@@ -123,15 +136,15 @@ def resend(invitation_id: int) -> WerkzeugResponse:
     invitation = scope.invitation_or_404(db.session, user, invitation_id)
     form = ResendForm()
     if not form.validate():
-        flash(f"Nothing was sent. {first_error(form)}")
+        flash(_("Nothing was sent. %(why)s", why=first_error(form)))
         return redirect(back_to(form.back.data, invitation, ""))
     try:
         resent = resend_link(db.session, invitation=invitation, channels=resend_channels(form.channel.data),
                              by=user, now=registry.now(), click=form.click.data)
     except OutreachError as problem:
         db.session.rollback()
-        flash(f"Nothing more was sent. {problem}")
+        flash(_("Nothing more was sent. %(why)s", why=problem))
     else:
         db.session.commit()
-        flash(when_it_goes(resent, invitation.wave))
+        flash(when_it_goes(resent, Names(i18n.language()).wave(invitation.wave)))
     return redirect(back_to(form.back.data, invitation, ""))
