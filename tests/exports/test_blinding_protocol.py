@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from portal import create_app
+from portal import create_app, registry
 from portal.audit import AuditEvent, verify
 from portal.db import Stores, db
 from tests.conftest import Clock, csrf_from
@@ -84,7 +84,7 @@ def test_after_the_unblinding_the_cli_exports_true_arms_and_the_manifest_names_t
     export_entry = [e for e in actions(app) if e.action == "export"][-1]
     assert export_entry.details["unblinding"] == unblinding["id"]
     with app.app_context():
-        assert verify(db.session) is None
+        assert verify(db.session, registry.settings().audit_key) is None
 
 
 def download(client: FlaskClient, **form: str) -> zipfile.ZipFile:
