@@ -2,11 +2,13 @@
 respondent's completion of each wave), written beside the respondent-level file. Pure.
 
 It is collected while the respondent rows stream past (they come in family order), so the export
-reads the database once.
+reads the database once; only a few facts per respondent are kept, never their answers, so memory
+stays that of the respondent file being written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,10 +24,17 @@ MIN_RESPONDENTS = 2  # the study's families have one or two; the columns are the
 FAMILY_IDENTITY = tuple(v for v in IDENTITY if v.name in ("family_id", "site", "arm", "baseline_month"))
 
 
+@dataclass(frozen=True, slots=True)
+class _Member:
+    respondent: str
+    role: str
+    completed: dict[str, int]  # wave -> 1 completed, 0 not (a wave missing here was not planned)
+
+
 @dataclass(slots=True)
 class _Family:
-    first: Person
-    people: list[Person] = field(default_factory=list)
+    first: Person  # the family's facts (site, arm, baseline, child); its answers are not read
+    people: list[_Member] = field(default_factory=list)
 
 
 class FamilyCollector:
@@ -36,7 +45,11 @@ class FamilyCollector:
 
     def watch(self, people: Iterable[Person]) -> Iterator[Person]:
         for person in people:
-            self.families.setdefault(person.family, _Family(person)).people.append(person)
+            family = self.families.get(person.family)
+            if family is None:
+                family = self.families[person.family] = _Family(_without_visits(person))
+            completed = {visit.wave: int(visit.completed_at is not None) for visit in person.visits}
+            family.people.append(_Member(person.respondent, person.role, completed))
             yield person
 
     def dataset(self, frame: Frame) -> Dataset:
@@ -70,13 +83,14 @@ def _row(frame: Frame, family: _Family, width: int) -> dict[str, Any]:
                            "child_age_months": _age_at_baseline(first),
                            "respondents": len(family.people)}
     for wave in frame.waves:
-        row[f"{wave}_completed_respondents"] = sum(_completed(p, wave) == 1 for p in family.people)
+        row[f"{wave}_completed_respondents"] = sum(m.completed.get(wave) == 1 for m in family.people)
     for n in range(1, width + 1):
-        person = family.people[n - 1] if n <= len(family.people) else None
-        row[f"respondent{n}_id"] = person.respondent if person else ""
-        row[f"respondent{n}_role"] = person.role if person else ""
+        member = family.people[n - 1] if n <= len(family.people) else None
+        row[f"respondent{n}_id"] = member.respondent if member else ""
+        row[f"respondent{n}_role"] = member.role if member else ""
+        completed = member.completed if member else {}
         for wave in frame.waves:
-            row[f"respondent{n}_{wave}_completed"] = _completed(person, wave) if person else NOT_SHOWN
+            row[f"respondent{n}_{wave}_completed"] = completed.get(wave, NOT_SHOWN)
     return row
 
 
@@ -86,8 +100,5 @@ def _age_at_baseline(person: Person) -> int:
     return age_in_months(person.child_birth_month, person.baseline)
 
 
-def _completed(person: Person, wave: str) -> int:
-    visit = person.visit(wave)
-    if visit is None:
-        return NOT_SHOWN
-    return int(visit.completed_at is not None)
+def _without_visits(person: Person) -> Person:
+    return dataclasses.replace(person, visits=())

@@ -3,7 +3,8 @@ two-parent families.
 
 Enrol two parents who share a phone; upload a CSV with one bad line (nothing enrolled), then a good
 one; allocate with confirmation; stop contact for one parent and see the other's next reminder still
-planned; extend a window. axe-core checks every page visited.
+planned; extend a window; run a phone interview to the end and land on the family page. axe-core
+checks every page visited, and every page this issue added in English and in Norwegian.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
+from sqlalchemy import select
 
+from portal.db import db
+from portal.families.models import Invitation, Respondent
 from tests.browser.phone import answer_page, press
 from tests.conftest import Clock
 from tests.staff.conftest import PASSWORD, create_account
@@ -182,3 +186,49 @@ def test_an_interview_by_phone_runs_to_the_end_and_lands_on_the_family_page(app:
 
     in_own_thread(scenario)
     assert found == [], "axe-core found problems on the interview page:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("language", ["en", "nb"])
+def test_every_page_this_issue_added_passes_axe_in_both_languages(
+    app: Flask, clock: Clock, language: str
+) -> None:
+    if not Path(CHROMIUM).exists():
+        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+        pytest.fail(message) if REQUIRED else pytest.skip(message)
+    family = enrol_family(app, now=clock.now, arm=None,
+                          people=[("mother", "nb", "Kari Test", "+4791117777", None),
+                                  ("father", "so", "Ali Test", "+4791117777", None)])
+    _id, email, secret = create_account(app, role="coordinator", email="ra@larvik.example", language=language)
+    with app.app_context():
+
+        t0 = db.session.scalars(select(Invitation.id).join(Respondent).where(
+            Respondent.pseudonym == family.respondents[0], Invitation.wave == "T0")).one()
+    paths = ["/staff/enrol", "/staff/enrol/csv", f"/staff/families/{family.family}",
+             f"/staff/families/{family.family}/allocate", f"/staff/families/{family.family}/baseline",
+             f"/staff/respondents/{family.respondents[1]}/withdraw", f"/staff/invitations/{t0}/extend",
+             f"/staff/respondents/{family.respondents[0]}/access-report", "/staff/account/password",
+             "/staff/schedule/changes"]
+    found: list[str] = []
+
+    def scenario() -> None:
+        from axe_playwright_python.sync_playwright import Axe
+        from playwright.sync_api import sync_playwright
+
+        axe = Axe()
+        with serve(app) as base, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(f"{base}/staff/login")
+            page.locator("#email").fill(email)
+            page.locator("#password").fill(PASSWORD)
+            page.locator("button[type=submit]").click()
+            page.locator("#code").fill(pyotp.TOTP(secret).at(clock.now))
+            page.locator("button[type=submit]").click()
+            for path in paths:
+                page.goto(f"{base}{path}")
+                assert page.locator("html").get_attribute("lang") == language, path
+                found.extend(f"{path}: {v['id']} {v['help']}" for v in axe.run(page).response["violations"])
+            browser.close()
+
+    in_own_thread(scenario)
+    assert found == [], "axe-core found problems:\n" + "\n".join(found)
