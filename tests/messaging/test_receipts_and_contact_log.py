@@ -99,11 +99,11 @@ def test_the_family_page_partial_lists_attempts_without_contact_data(
 ) -> None:
     _sent_one(app, runner)
     _post(client, {"id": "gw-1", "status": "delivered"})
-    with app.test_request_context():
+    with app.test_request_context("/staff/"):  # a staff page's context: wave names in the staff language
         family = db.session.scalars(select(Family)).one()
         html = render_template("staff/_contact_attempts.html", family=family)
     assert "2026-09-01 14:00" in html and "gw-1" in html and "accepted" in html and "delivered" in html
-    assert "SMS" in html and "invitation" in html
+    assert "SMS" in html and "invitasjon" in html  # the study's language, bokmål, before any account chose
     for secret in ("91111111", "kari", "Testesen", "/s/"):
         assert secret not in html
 
