@@ -64,6 +64,15 @@ def end_visit() -> None:
             session.pop(key)
 
 
+def thank_for(visit: Visit, invitation_id: int) -> None:
+    """The wave is sent: the visit ends (nothing more can be read or saved in this browser) and the
+    end page knows what it thanks for; an interview's end page keeps its banner and way back."""
+    end_visit()
+    if visit.mode == "interview":
+        session[MODE], session[ENTERED_BY] = visit.mode, visit.entered_by
+    session[THANKED] = invitation_id
+
+
 def current_invitation(allow_completed: bool = False) -> tuple[Visit, ParentInvitation]:
     """The visit and its invitation, while the visit holds: the link not revoked since it began, the
     window open, the wave not sent, and an interview's coordinator still signed in. Else the visit ends."""

@@ -24,11 +24,11 @@ from portal.respond.blueprint import (
     THANKED,
     current_invitation,
     current_visit,
-    end_visit,
     neutral_page,
     render,
     respond,
     study_text,
+    thank_for,
     use_language,
 )
 from portal.respond.texts import ItemLanguage, item_language
@@ -172,15 +172,14 @@ def _described(invitation: answers.ParentInvitation, missing: list[answers.Missi
 def submit() -> WerkzeugResponse:
     if current_visit() is None and isinstance(session.get(THANKED), int):
         return redirect(url_for("respond.thanks"), 303)  # a second tap on Send: the first ended the visit
-    _visit, invitation = current_invitation(allow_completed=True)
+    visit, invitation = current_invitation(allow_completed=True)
     try:
         service.submit(db.session, invitation, registry.catalogue(), pages_of(invitation.instruments),
                        registry.now())
     except service.AnswersMissing:
         return redirect(url_for("respond.review"))
     db.session.commit()
-    end_visit()  # the wave is sent: nothing more can be read or saved in this browser
-    session[THANKED] = invitation.id
+    thank_for(visit, invitation.id)
     return redirect(url_for("respond.thanks"), 303)
 
 

@@ -19,7 +19,7 @@ from portal.staff.i18n import Names, _, account_language
 from portal.staff.models import StaffUser
 
 # the parent pages' session keys that staff.interview sets (portal.respond.blueprint's contract)
-INVITATION, MODE, ENTERED_BY = "invitation", "mode", "entered_by"
+INVITATION, MODE, ENTERED_BY, THANKED = "invitation", "mode", "entered_by", "thanked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,8 @@ def interview_banner() -> InterviewBanner | None:
     """The banner for this parent page, or None when no coordinator is interviewing."""
     if request.blueprint != "respond" or session.get(MODE) != "interview":
         return None
-    invitation_id, staff_id = session.get(INVITATION), session.get(ENTERED_BY)
+    # on the end page the visit is over, and the sent invitation is the one thanked for
+    invitation_id, staff_id = session.get(INVITATION, session.get(THANKED)), session.get(ENTERED_BY)
     if not isinstance(invitation_id, int) or not isinstance(staff_id, int):
         return None
     invitation, user = db.session.get(Invitation, invitation_id), db.session.get(StaffUser, staff_id)
