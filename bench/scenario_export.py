@@ -106,6 +106,7 @@ def measure(url: str, fmt: str, out: str) -> dict[str, Any]:
     from sqlalchemy.orm import Session
 
     import portal.models  # noqa: F401
+    from portal import create_app
     from portal.db import make_engine
     from portal.exports.service import run_export
     from portal.exports.spec import ExportRequest
@@ -115,9 +116,12 @@ def measure(url: str, fmt: str, out: str) -> dict[str, Any]:
     protocol = load_protocol(ROOT / "studies" / "family-partner.yaml")
     catalogue = load_catalogue([shipped_instrument_dir()])
     engine = make_engine(url)
+    # the export notes the audit trail's head beside the app's instance (its settings, its anchors file)
+    app = create_app({"environ": {"PORTAL_ENV": "development", "PORTAL_DATABASE_URL": url},
+                      "instance_path": str(Path(out).parent / "instance")})
     before, startup = resource.getrusage(resource.RUSAGE_SELF), peak_mb()
     started = time.perf_counter()
-    with Session(engine) as session:
+    with app.app_context(), Session(engine) as session:
         request = ExportRequest(format=fmt, layout="wide", blind=True)  # type: ignore[arg-type]
         summary = run_export(session, request, protocol=protocol, catalogue=catalogue, actor="bench", now=NOW,
                              out_dir=Path(out))
