@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyotp
 import pytest
@@ -111,3 +112,14 @@ def staff(app: Flask, clock: Clock) -> StaffFactory:
 
 def at(clock: Clock, text: str) -> None:
     clock.now = dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+
+
+def sign_in_page(page: Any, base: str, email: str, secret: str, when: dt.datetime) -> None:
+    """Sign a staff member in through the real pages in a browser: password, then the code at `when`
+    (the fields found by id, so the walk works in either staff language)."""
+    page.goto(f"{base}/staff/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("button[type=submit]").click()
+    page.locator("#code").fill(pyotp.TOTP(secret).at(when))
+    page.locator("button[type=submit]").click()

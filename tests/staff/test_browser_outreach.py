@@ -6,14 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 
 from portal.db import db
 from portal.messaging.on_call import raise_alert
 from tests.conftest import Clock
-from tests.staff.conftest import PASSWORD, at, create_account
+from tests.staff.conftest import at, create_account, sign_in_page
 from tests.staff.test_browser import ARTIFACTS, REQUIRED, in_own_thread
 from tests.support.builders import enrol_family, family_by_pseudonym
 from tests.support.live import CHROMIUM, CHROMIUM_ARGS, serve
@@ -58,12 +57,7 @@ def test_a_coordinator_records_an_attempt_resends_a_link_and_resolves_an_alert(
         with serve(app) as base, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.goto(f"{base}/staff/login")
-            page.get_by_label("E-mail").fill(email)
-            page.get_by_label("Password").fill(PASSWORD)
-            page.get_by_role("button", name="Continue").click()
-            page.get_by_label("Six-digit code").fill(pyotp.TOTP(secret).at(clock.now))
-            page.get_by_role("button", name="Sign in").click()
+            sign_in_page(page, base, email, secret, clock.now)
             menu = page.get_by_role("navigation")
             expect(menu.get_by_role("link", name="Alerts 1 open")).to_be_visible()
             check(page)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
@@ -22,7 +21,7 @@ from portal.db import db
 from portal.families.models import Invitation, Respondent
 from tests.browser.phone import answer_page, press
 from tests.conftest import Clock
-from tests.staff.conftest import PASSWORD, create_account
+from tests.staff.conftest import create_account, sign_in_page
 from tests.staff.test_browser import REQUIRED, in_own_thread
 from tests.support.builders import enrol_family
 from tests.support.live import CHROMIUM, CHROMIUM_ARGS, serve
@@ -71,12 +70,7 @@ def test_a_research_assistants_day_with_two_parent_families(
         with serve(app) as base, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.goto(f"{base}/staff/login")
-            page.locator("#email").fill(email)
-            page.locator("#password").fill(PASSWORD)
-            page.locator("button[type=submit]").click()
-            page.locator("#code").fill(pyotp.TOTP(secret).at(clock.now))
-            page.locator("button[type=submit]").click()
+            sign_in_page(page, base, email, secret, clock.now)
 
             # two parents sharing one phone, enrolled with the form
             page.goto(f"{base}/staff/enrol")
@@ -161,12 +155,7 @@ def test_an_interview_by_phone_runs_to_the_end_and_lands_on_the_family_page(app:
         with serve(app) as base, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.goto(f"{base}/staff/login")
-            page.locator("#email").fill(email)
-            page.locator("#password").fill(PASSWORD)
-            page.locator("button[type=submit]").click()
-            page.locator("#code").fill(pyotp.TOTP(secret).at(clock.now))
-            page.locator("button[type=submit]").click()
+            sign_in_page(page, base, email, secret, clock.now)
             page.goto(f"{base}/staff/families/{family.family}")
             page.locator("tr[data-wave='T0'] form[action$='/interview'] button").click()
             banner = page.locator("aside.interview-banner")
@@ -218,12 +207,7 @@ def test_every_page_this_issue_added_passes_axe_in_both_languages(
         with serve(app) as base, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.goto(f"{base}/staff/login")
-            page.locator("#email").fill(email)
-            page.locator("#password").fill(PASSWORD)
-            page.locator("button[type=submit]").click()
-            page.locator("#code").fill(pyotp.TOTP(secret).at(clock.now))
-            page.locator("button[type=submit]").click()
+            sign_in_page(page, base, email, secret, clock.now)
             for path in paths:
                 page.goto(f"{base}{path}")
                 assert page.locator("html").get_attribute("lang") == language, path

@@ -9,12 +9,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import pyotp
 import pytest
 from flask import Flask
 
 from tests.conftest import Clock
-from tests.staff.conftest import PASSWORD, at, create_account
+from tests.staff.conftest import at, create_account, sign_in_page
 from tests.staff.test_browser import ARTIFACTS, REQUIRED, in_own_thread
 from tests.support.builders import enrol_family
 from tests.support.live import CHROMIUM, CHROMIUM_ARGS, serve
@@ -35,15 +34,6 @@ def _world(app: Flask, clock: Clock) -> None:
         enrol_family(app, now=clock.now - days_ago * DAY, people=[person])
     enrol_family(app, now=clock.now - 9 * DAY, site="lillehammer",
                  people=[("mother", "nb", "Liv Lillehagen", "+4791234588", None)])
-
-
-def _sign_in(page: Any, base: str, email: str, secret: str, clock: Clock) -> None:
-    page.goto(f"{base}/staff/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.get_by_label("Six-digit code, or one of your recovery codes").fill(pyotp.TOTP(secret).at(clock.now))
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_a_coordinator_filters_to_overdue_and_finds_a_parent_by_name_and_phone(
@@ -73,7 +63,7 @@ def test_a_coordinator_filters_to_overdue_and_finds_a_parent_by_name_and_phone(
         with serve(app) as base, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page(viewport=SCREEN)
-            _sign_in(page, base, larvik, larvik_secret, clock)
+            sign_in_page(page, base, larvik, larvik_secret, clock.now)
             expect(page).to_have_url(f"{base}/staff/calls")  # the workspace lands on the call list
             rows = page.locator("table.calls tbody tr")
             expect(rows).to_have_count(3)
@@ -127,7 +117,7 @@ def test_a_coordinator_filters_to_overdue_and_finds_a_parent_by_name_and_phone(
             check(page)
 
             elsewhere = browser.new_page(viewport=SCREEN)  # a context of its own: another coordinator
-            _sign_in(elsewhere, base, other, other_secret, clock)
+            sign_in_page(elsewhere, base, other, other_secret, clock.now)
             expect(elsewhere.locator("table.calls tbody tr")).to_have_count(1)
             expect(elsewhere.locator("table.calls")).to_contain_text("Liv Lillehagen")
             for name in ("Kari Nordmann", "Yusuf Rahimi", "Anna Kowalska"):
