@@ -42,22 +42,24 @@ class Enrolled:
     arm_given: bool
 
 
-def decode(data: bytes, *, utf8_only: bool = False) -> str:
-    """Text of the file; `utf8_only` refuses the Windows-1252 fallback (the browser upload)."""
+def decode(data: bytes) -> str:
+    """Text of the file, by one rule for the browser and the command line: UTF-8 (with or without a
+    byte-order mark), else Windows-1252 (Excel's plain "CSV" in Norway). The preview shows the names as
+    read, so a file in another encoding is caught there before anything is saved."""
     if b"\x00" in data:  # no spreadsheet writes one into a CSV, and PostgreSQL cannot store it
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise BatchRejected([Problem(line, "file", _("holds a NUL byte: save the file as CSV UTF-8"))])
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        if utf8_only:
-            problem = _("byte %(number)s is not UTF-8: save the file as CSV UTF-8", number=error.start + 1)
-            raise BatchRejected([Problem(1, "file", problem)]) from None
+    except UnicodeDecodeError:
+        pass
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError as error:  # five byte values mean nothing in Windows-1252 either
-        problem = _("byte %(number)s is not text: save the file as CSV UTF-8", number=error.start + 1)
-        raise BatchRejected([Problem(1, "file", problem)]) from None
+        line = data.count(b"\n", 0, error.start) + 1
+        problem = _("has the byte 0x%(byte)s on line %(line)s, which is text neither in UTF-8 nor in "
+                    "Windows-1252: save the file as CSV UTF-8", byte=f"{data[error.start]:02X}", line=line)
+        raise BatchRejected([Problem(line, "file", problem)]) from None
 
 
 def read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
@@ -163,10 +165,10 @@ UPLOAD_LIMIT = 2 * 1024 * 1024  # a browser upload; thousands of families, far m
 
 
 def upload_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
-    """The rows of a file sent from the browser: at most 2 MB, UTF-8 only, known columns only."""
+    """The rows of a file sent from the browser: at most 2 MB, known columns only."""
     if len(data) > UPLOAD_LIMIT:
         raise BatchRejected([Problem(1, "file", _("is larger than 2 MB: split it into smaller files"))])
-    return read_rows(decode(data, utf8_only=True))
+    return read_rows(decode(data))
 
 
 def preview(

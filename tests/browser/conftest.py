@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,10 +10,7 @@ import pytest
 from flask import Flask
 
 from tests.respond.conftest import compiled_catalogues  # noqa: F401 - the pages must be translated
-from tests.support.live import CHROMIUM, CHROMIUM_ARGS, serve
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
-REQUIRED = bool(os.environ.get("PORTAL_REQUIRE_BROWSER") or os.environ.get("CI"))
+from tests.support.live import artifacts_folder, chromium, require_chromium, serve
 
 # Pixel 7 as Playwright describes it, and the narrow phone the issue names.
 PHONES: dict[str, dict[str, Any]] = {
@@ -29,17 +25,9 @@ PHONES: dict[str, dict[str, Any]] = {
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
-        if REQUIRED:
-            pytest.fail(message + " (required in CI)")
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    require_chromium()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -50,5 +38,4 @@ def live(app: Flask) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS
+    return artifacts_folder("browser")

@@ -7,14 +7,17 @@ import base64
 import datetime as dt
 import io
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from portal.db import db
+from portal.contacts import contact_book
+from portal.db import KeystoreBase, db
 from portal.families.models import Family, Respondent
 from tests.staff.conftest import Staff, StaffFactory
 
@@ -46,6 +49,16 @@ def _upload(coordinator: Staff, data: bytes, **fields: str):  # type: ignore[no-
 def _confirm(coordinator: Staff, preview_html: str):  # type: ignore[no-untyped-def]
     fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', preview_html))
     return coordinator.client.post(URL, data=fields, content_type="multipart/form-data")
+
+
+def _stored(app: Flask) -> dict[str, int]:
+    """Rows in both stores: families and respondents here, sealed contact details in the keystore."""
+    with app.app_context():
+        keystore = db.keystore_session()
+        counts = {t.name: keystore.scalar(select(func.count()).select_from(t)) or 0
+                  for t in KeystoreBase.metadata.sorted_tables}
+        return {**counts, "family": _families(app),
+                "respondent": db.session.scalar(select(func.count(Respondent.id))) or 0}
 
 
 def _csv(*lines: str, header: str = HEADER) -> bytes:
@@ -82,7 +95,8 @@ def test_one_bad_line_is_named_and_nothing_is_enrolled(app: Flask, staff: StaffF
 
 
 @pytest.mark.parametrize(("data", "line"), [
-    (_csv(SHARED[0]).decode().replace("Nordmann", "Nørdmann").encode("cp1252"), "is not UTF-8"),
+    (_csv(SHARED[0]) + b"F2,larvik,nb,mother,Test\x81,91234500,,2019-05,v2,family_partner\n",
+     "has the byte 0x81 on line 3"),
     (_csv(SHARED[0], header=HEADER + ",favourite_colour"), "unknown column: favourite_colour"),
     (_csv(SHARED[0]) + b"#" * (2 * 1024 * 1024), "larger than 2 MB"),
     (b"", "choose a CSV file"),
@@ -95,6 +109,60 @@ def test_a_file_the_portal_cannot_take_gets_one_clear_line(
     assert answer.status_code == 400 and line in answer.text
     assert answer.text.count("<li>") == 1
     assert _families(app) == 0
+
+
+# What Norwegian Excel writes for plain "CSV": semicolons, Windows line endings, Windows-1252. Test names.
+EXCEL_CP1252 = "\r\n".join([
+    HEADER.replace(",", ";"),
+    "F1;larvik;nb;mother;Testmor Blåbær-Ørn;91234501;;2019-05;v2;family_partner",
+    "F1;larvik;nb;father;Testfar Ærlig Åsen;91234502;;2019-05;v2;family_partner",
+    "F2;larvik;nb;carer;Testverge Øyvør Æsøy;91234503;;2018-11;v2;usual_services",
+]).encode("cp1252") + b"\r\n"
+EXCEL_NAMES = {"Testmor Blåbær-Ørn", "Testfar Ærlig Åsen", "Testverge Øyvør Æsøy"}
+
+
+def _enrolled_names(app: Flask) -> set[str]:
+    """The names as the portal reads them back from the keystore."""
+    with app.app_context():
+        pseudonyms = db.session.scalars(select(Respondent.pseudonym)).all()
+        return {contact.name for p in pseudonyms if (contact := contact_book().get(p)) is not None}
+
+
+def test_a_windows_1252_file_from_excel_is_previewed_and_enrolled_with_the_names_as_written(
+    app: Flask, staff: StaffFactory
+) -> None:
+    coordinator = staff("coordinator")
+    preview = _upload(coordinator, EXCEL_CP1252)
+    assert preview.status_code == 200 and "3 parents will be enrolled" in preview.text
+    assert all(name in preview.text for name in EXCEL_NAMES)  # the coordinator sees them as read
+    assert _families(app) == 0
+    assert _confirm(coordinator, preview.text).status_code == 302
+    assert _families(app) == 2 and _enrolled_names(app) == EXCEL_NAMES
+
+
+def test_the_command_reads_the_same_excel_file_the_same_way(
+    app: Flask, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    path = tmp_path / "families.csv"
+    path.write_bytes(EXCEL_CP1252)
+    result = runner.invoke(args=["enrol", "--csv", str(path)])
+    assert result.exit_code == 0, result.output
+    assert _families(app) == 2 and _enrolled_names(app) == EXCEL_NAMES
+
+
+def test_a_byte_that_is_text_in_neither_encoding_is_named_and_nothing_is_saved(
+    app: Flask, staff: StaffFactory, runner: FlaskCliRunner, tmp_path: Path
+) -> None:
+    broken = EXCEL_CP1252.replace("Æsøy".encode("cp1252"), b"\x81sy")  # 0x81 means nothing in Windows-1252
+    before = _stored(app)
+    answer = _upload(staff("coordinator"), broken)
+    assert answer.status_code == 400 and "has the byte 0x81 on line 4" in answer.text
+    path = tmp_path / "families.csv"
+    path.write_bytes(broken)
+    result = runner.invoke(args=["enrol", "--csv", str(path)])
+    assert result.exit_code == 1 and "line 4, column file: has the byte 0x81 on line 4" in result.output
+    assert "nothing was saved" in result.output
+    assert _stored(app) == before
 
 
 def test_a_phone_is_shared_within_a_family_but_not_across_families(app: Flask, staff: StaffFactory) -> None:
