@@ -27,6 +27,13 @@ NOTES = (
     "Every score is recomputed from the stored answers by the portal's scoring engine. A stored answer "
     "that is not one of the item's codes counts as not answered (-9), as it does in scoring.",
     "Free-text items are never exported: they could name people or services.",
+    "<wave>_<instrument>_pack (in the long layout: pack) is the version of the translation pack the "
+    "instrument's items were shown in, as translation_packs lists it with its source and hash; empty where "
+    "they were shown in the instrument's own text (a language of its own file). Every save of a page "
+    "records the text it was shown in. A response whose pages were not all shown in one text says 'mixed': "
+    "a new version of the pack was installed, or the parent changed language, between two of its saves "
+    "(or its first pages were saved before the portal recorded packs per save); translation_packs names "
+    "the pack of its first save only.",
     "Times are UTC; days_from_baseline and days_open_to_submit count calendar days in the study's time "
     "zone (from the baseline date, and from the day the wave's window opened, to the day of submission).",
     "baseline_month is the enrolment month only (YYYY-MM): with the site, an exact date could single out a "

@@ -57,6 +57,7 @@ def long(frame: Frame, people: Iterable[Person]) -> Dataset:
                 row.update(wave=wave, instrument=instrument.id)
                 row["instrument_version"] = version_of(instrument, visit)
                 row.update(visit_cells(frame, person, visit, "", (response,) if response else ()))
+                row["pack"] = response.pack if response else ""
                 row.update(instrument_cells(instrument, visit, ""))
                 dataset.append(row)
     return dataset.finish()
@@ -123,13 +124,13 @@ def instrument_cells(instrument: Instrument, visit: Visit | None, prefix: str) -
 
 
 def answered_cells(instrument: Instrument, visit: Visit | None, prefix: str) -> dict[str, str]:
-    """Version, mode and language of this instrument's response, or "" where there is none."""
+    """Version, mode, language and pack of this instrument's response, or "" where there is none."""
     response = visit.response(instrument.id) if visit is not None and visit.completed_at else None
     name = f"{prefix}{instrument.id}"
     if response is None:
-        return {f"{name}_version": "", f"{name}_mode": "", f"{name}_language": ""}
+        return {f"{name}_version": "", f"{name}_mode": "", f"{name}_language": "", f"{name}_pack": ""}
     return {f"{name}_version": response.version, f"{name}_mode": response.mode,
-            f"{name}_language": response.language}
+            f"{name}_language": response.language, f"{name}_pack": response.pack}
 
 
 def version_of(instrument: Instrument, visit: Visit | None) -> str:

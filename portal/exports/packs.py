@@ -1,8 +1,10 @@
 """The translation packs the exported answers were shown in, for the codebook and the manifest.
 
-Read from the answers themselves (each keeps its pack's version and hash at
-submit), so a pack replaced since still shows; where the installed pack is the
-one the answers were kept with, its source, licence and check are added.
+Read from the answers themselves (each keeps the version and hash of the pack
+its first save was shown in; a response whose later saves were shown in other
+text is marked mixed, see the codebook), so a pack replaced since still shows;
+where the installed pack is the one the answers were kept with, its source,
+licence and check are added.
 """
 
 from __future__ import annotations

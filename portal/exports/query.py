@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.exports.source import Answered, Attempts, Person, Visit
-from portal.exports.spec import ExportError
+from portal.exports.spec import MIXED, ExportError
 from portal.families.models import (
     Arm,
     Child,
@@ -95,13 +95,15 @@ def _visits(session: Session, respondent_ids: Sequence[int], attempts: Any) -> d
 def _responses(session: Session, invitation_ids: Sequence[int]) -> dict[int, list[Answered]]:
     rows = session.execute(
         select(Response.invitation_id, Response.instrument_id, Response.instrument_version,
-               Response.language, Response.mode, Response.answers)
+               Response.language, Response.mode, Response.answers, Response.pack_version,
+               Response.pack_mixed)
         .where(Response.invitation_id.in_(invitation_ids), Response.status == "completed")
         .order_by(Response.id)
     )
     answered: dict[int, list[Answered]] = defaultdict(list)
     for row in rows:
         answered[row.invitation_id].append(
-            Answered(row.instrument_id, row.instrument_version, row.language, row.mode, row.answers or {})
+            Answered(row.instrument_id, row.instrument_version, row.language, row.mode, row.answers or {},
+                     MIXED if row.pack_mixed else row.pack_version or "")
         )
     return answered

@@ -20,6 +20,7 @@ class Answered:
     language: str
     mode: str
     answers: Mapping[str, Any]
+    pack: str = ""  # the translation pack's version the items were shown in; "" the instrument's own text
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,8 @@ MISSING_LABELS: dict[int, str] = {
     NO_RESPONSE: "no response at this wave",
 }
 STATA_MISSING: dict[int, str] = {NOT_ANSWERED: "a", NOT_SHOWN: "b", NO_RESPONSE: "c"}
+# The pack column's value for a response whose pages were shown in different texts (see the codebook)
+MIXED = "mixed"
 
 
 class ExportError(ValueError):

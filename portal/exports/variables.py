@@ -20,6 +20,7 @@ IDENTITY = (
     # month precision: an exact enrolment date with the site can single out a family
     Variable("baseline_month", "Baseline (enrolment) month, YYYY-MM, study time zone", "string"),
 )
+PACK_LABEL = "translation pack version (empty: own text)"
 # Free text may name people or the service: never exported.
 EXPORTED_TYPES = frozenset({"likert", "yesno", "number", "date"})
 
@@ -96,13 +97,15 @@ def flag_rule(flag: Flag) -> str:
 
 
 def answered_variables(instrument: Instrument, prefix: str) -> list[Variable]:
-    """How and in which language this instrument was answered (wide: one pair per instrument)."""
+    """How, in which language and from which translation pack this instrument was answered (wide)."""
     at = f"{prefix.rstrip('_')} " if prefix else ""
     return [
         Variable(f"{prefix}{instrument.id}_mode", f"{at}{instrument.id} mode (web, interview, paper)",
                  "string", instrument=instrument.id),
         Variable(f"{prefix}{instrument.id}_language", f"{at}{instrument.id} language answered in",
                  "string", instrument=instrument.id),
+        Variable(f"{prefix}{instrument.id}_pack", f"{at}{instrument.id} {PACK_LABEL}", "string",
+                 instrument=instrument.id),
     ]
 
 
@@ -155,7 +158,10 @@ def long_variables(frame: Frame) -> list[Variable]:
         Variable("instrument", "Instrument id", "string"),
         Variable("instrument_version", "Instrument version answered", "string"),
     ]
-    variables += visit_variables("")
+    visit = visit_variables("")
+    after_language = next(n for n, v in enumerate(visit, start=1) if v.name == "language")
+    variables += [*visit[:after_language], Variable("pack", PACK_LABEL.capitalize(), "string"),
+                  *visit[after_language:]]
     for instrument in frame.instruments:
         variables += instrument_variables(instrument, "", frame.language)
     return variables

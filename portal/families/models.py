@@ -9,7 +9,17 @@ import datetime as dt
 import enum
 from typing import Any, Protocol
 
-from sqlalchemy import CheckConstraint, ColumnElement, Date, ForeignKey, String, UniqueConstraint, and_, true
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    and_,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import Base
@@ -249,9 +259,11 @@ class Response(Base):
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     # +1 on every save of a draft: a save that read an older draft merges again instead of overwriting
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
-    # The translation pack the items were shown in (none: the instrument's own text), kept at submit
+    # The translation pack the items of the first save were shown in (none: the instrument's own text);
+    # mixed once a later save was shown in other text (portal.respond.answers.shown_pack)
     pack_version: Mapped[str | None] = mapped_column(String(32))
     pack_hash: Mapped[str | None] = mapped_column(String(16))
+    pack_mixed: Mapped[bool] = mapped_column(default=False, server_default=false())
     invitation: Mapped[Invitation] = relationship(back_populates="responses")
 
 

@@ -1,4 +1,5 @@
-"""Which translation pack each answer was shown in: kept at submit, read before a pack may change."""
+"""Which translation pack each answer was shown in: kept at each save (portal.respond.answers.shown_pack),
+read before a pack may change."""
 
 from __future__ import annotations
 
@@ -21,13 +22,15 @@ class Recorded:
     responses: int
 
 
-def keep_packs(connection: Connection, drafts: Iterable[Any], catalogue: Any) -> None:
-    """Freeze each submitted draft with the version and hash of the pack its language came from."""
+def keep_unrecorded_packs(connection: Connection, drafts: Iterable[Any], catalogue: Any) -> None:
+    """At submit, a draft in a pack's language with no pack recorded was saved before packs were kept
+    per save (revision 0012): nobody knows which version its pages were shown in, so it keeps the
+    pack served now and is marked mixed, never passed off as answered in one known version."""
     for draft in drafts:
         pack = catalogue.pack(draft.instrument_id, draft.language)
-        if pack is not None:
+        if pack is not None and draft.pack_hash is None and not draft.pack_mixed:
             connection.execute(update(Response).where(Response.id == draft.id)
-                               .values(pack_version=pack.version, pack_hash=pack.hash))
+                               .values(pack_version=pack.version, pack_hash=pack.hash, pack_mixed=True))
 
 
 def recorded_packs(session: Session, instrument_id: str, language: str) -> list[Recorded]:

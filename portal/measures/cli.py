@@ -21,7 +21,13 @@ from .model import Instrument
 from .redcap import RedcapError, export_dictionary
 from .redcap_import import import_dictionary
 from .scoring import score
-from .translation_cli import AnswersUnreadable, import_command, recorded, template_command
+from .translation_cli import (
+    PACKS_READ_AT_START,
+    AnswersUnreadable,
+    import_command,
+    recorded,
+    template_command,
+)
 
 instruments_cli = AppGroup(
     "instruments",
@@ -103,6 +109,8 @@ def check_command() -> None:
     packs = len(pack_files([d for d in _dirs() if d.is_dir()]))
     packs_ok = f", {packs} translation pack{'s' * (packs != 1)} OK" if packs else ""
     click.echo(f"{len(files)} instrument files OK{packs_ok}")
+    if packs:
+        click.echo(PACKS_READ_AT_START)
 
 
 def _frozen_pack_problems(catalogue: Catalogue) -> list[str]:

@@ -127,6 +127,8 @@ class Instrument:
     allow_missing: bool
     examples: tuple[Example, ...]
     notes: str = ""
+    # language -> (version, hash) of the translation pack its text comes from; absent: the file's own text
+    packs: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def item(self, item_id: str) -> Item:
         for candidate in self.items:

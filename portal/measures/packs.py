@@ -113,6 +113,7 @@ def apply_pack(instrument: Instrument, pack: Pack) -> Instrument:
         items=items,
         languages=(*instrument.languages, lang),
         translation_sources={**instrument.translation_sources, lang: pack.describe_source()},
+        packs={**instrument.packs, lang: (pack.version, pack.hash)},
     )
 
 

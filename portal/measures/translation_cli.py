@@ -21,6 +21,16 @@ from .packs import Pack, change_refusal
 from .translation_import import TemplateRefused, build_pack, pack_yaml, read_template
 from .translation_template import template_rows, write_template
 
+# The portal reads its packs when a worker starts; it never re-reads them while it runs (no second
+# code path that could show one parent two versions mid-page). gunicorn's HUP, which the unit's
+# ExecReload sends, starts new workers that read them and lets the old ones finish their requests.
+RELOAD = ("`systemctl reload family-portal` (the unit in deploy/systemd: gunicorn starts new workers that "
+          "read the packs and drops no request), or restart the portal where it runs without that unit")
+OFFERED_AFTER_RELOAD = ("the running portal does not offer it yet (it reads packs when it starts): "
+                        f"run {RELOAD}")
+PACKS_READ_AT_START = ("a running portal offers the packs it read when it started: after installing or "
+                       f"changing one, run {RELOAD}")
+
 
 def loaded_catalogue() -> Catalogue:
     dirs = [Path(d) for d in current_app.config.get("INSTRUMENT_DIRS", [])]
@@ -100,7 +110,8 @@ def import_command(template: Path, lang: str, into: Path | None) -> None:
     target = _folder(into) / f"{pack.instrument}.{pack.language}.yaml"
     installed = _install(pack, template, target, catalogue)
     click.echo(f"installed {target}: {installed.instrument} in {installed.language}, version "
-               f"{installed.version} (pack hash {installed.hash}); restart the portal to offer it")
+               f"{installed.version} (pack hash {installed.hash})")
+    click.echo(OFFERED_AFTER_RELOAD)
 
 
 def _folder(into: Path | None) -> Path:

@@ -81,12 +81,17 @@ def worker_command(interval: float) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     click.echo("worker running; SIGTERM or Ctrl-C stops it", err=True)
+    reached = False  # whether the last round reached the database
     while not stop.is_set():
         try:
             report = dispatch_due(registry.now(), stopping=stop.is_set)
         except OperationalError:
             click.echo("database unreachable; trying again shortly", err=True)
-            report = Report()
+            report, reached = Report(), False
+        else:
+            if not reached:  # the readiness line: at start, and again after an outage
+                click.echo("database reached; sending what comes due", err=True)
+            reached = True
         finally:
             db.session.close()
         if report.sent or report.failed or report.retried:

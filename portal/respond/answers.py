@@ -57,6 +57,9 @@ class Draft:
     entered_by: int | None
     status: str
     revision: int
+    pack_version: str | None = None  # the pack its first save was shown in (None: the instrument's own text)
+    pack_hash: str | None = None
+    pack_mixed: bool = False  # a later save was shown in other text than that pack
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +94,8 @@ _INVITATION_COLUMNS = (
     Invitation.started_at, Invitation.completed_at, Invitation.withdrawn_at, Invitation.respondent_id,
     Respondent.family_id, Respondent.language, Invitation.token_generation)
 _DRAFTS = (Response.id, Response.instrument_id, Response.answers, Response.language, Response.mode,
-           Response.entered_by, Response.status, Response.revision)
+           Response.entered_by, Response.status, Response.revision, Response.pack_version, Response.pack_hash,
+           Response.pack_mixed)
 _INVITATION_FIELDS = [field.name for field in fields(ParentInvitation)][:len(_INVITATION_COLUMNS)]
 _WITH_DRAFTS = (
     select(*_INVITATION_COLUMNS, *_DRAFTS)
@@ -138,12 +142,14 @@ class Change:
     draft: Draft | None  # as read; None: the instrument's first save
     written: Mapping[str, Any]  # the draft's answers, language, mode, entered_by
     raised: tuple[str, ...]
+    pack: Mapping[str, Any]  # the pack columns written with it (see shown_pack)
 
 
 def change(invitation: ParentInvitation, instrument: Instrument, answers: Mapping[str, Any],
-           language: str, visit: Visit, now: dt.datetime) -> Change:
+           language: str, visit: Visit, now: dt.datetime, *, shown_elsewhere: bool = False) -> Change:
     """What saving `answers` for one instrument writes. NotEditable when the invitation or the draft
-    as read is already closed."""
+    as read is already closed. `shown_elsewhere`: the page was shown in other pack text than the
+    portal serves now (it reloaded with a new pack between showing the page and its save)."""
     if invitation.state(now) is not InvitationState.started:
         raise NotEditable
     draft = response_for(invitation, instrument.id)
@@ -151,7 +157,19 @@ def change(invitation: ParentInvitation, instrument: Instrument, answers: Mappin
         raise NotEditable
     merged = {**(draft.answers if draft else {}), **answers}
     written = {"answers": merged, "language": language, "mode": visit.mode, "entered_by": visit.entered_by}
-    return Change(invitation, instrument, draft, written, tuple(_raised_flags(instrument, merged)))
+    pack = shown_pack(draft, instrument.packs.get(language), shown_elsewhere)
+    return Change(invitation, instrument, draft, written, tuple(_raised_flags(instrument, merged)), pack)
+
+
+def shown_pack(draft: Draft | None, shown: tuple[str, str] | None, shown_elsewhere: bool) -> dict[str, Any]:
+    """The rule for the pack a response records, applied at each save: the response keeps the pack its
+    first save was shown in (version and hash; none for the instrument's own text), and is marked mixed
+    once a save was shown in anything else (another version, another language's pack or own text)."""
+    version, hash_ = shown if shown is not None else (None, None)
+    if draft is None:
+        return {"pack_version": version, "pack_hash": hash_, "pack_mixed": shown_elsewhere}
+    other = (draft.pack_version, draft.pack_hash) != (version, hash_) or shown_elsewhere
+    return {"pack_mixed": draft.pack_mixed or other}
 
 
 def save(session: Session, change: Change, now: dt.datetime) -> None:
@@ -166,11 +184,12 @@ def save(session: Session, change: Change, now: dt.datetime) -> None:
     if draft is None:
         session.execute(_NEW_DRAFT, {
             "invitation_id": invitation.id, "instrument_id": change.instrument.id, "status": "draft",
-            "instrument_version": change.instrument.version, "started_at": now, **written})
+            "instrument_version": change.instrument.version, "started_at": now, **written, **change.pack})
     elif written != {"answers": draft.answers, "language": draft.language, "mode": draft.mode,
                      "entered_by": draft.entered_by}:  # Back without a change writes nothing
         changed = session.execute(_CHANGED_DRAFT, {
-            "draft_id": draft.id, "read_revision": draft.revision, "revision": draft.revision + 1, **written})
+            "draft_id": draft.id, "read_revision": draft.revision, "revision": draft.revision + 1, **written,
+            **change.pack})
         if cast(CursorResult[Any], changed).rowcount != 1:
             raise SavedMeanwhile
     for flag in change.raised:

@@ -48,6 +48,13 @@ class Place:
     def items(self) -> list[Item]:
         return [self.instrument.item(item_id) for item_id in self.page.item_ids]
 
+    @property
+    def pack_hash(self) -> str:
+        """The hash of the pack the items are shown in ("": the instrument's own text). The form carries
+        it back, so a save can tell a page shown before the portal reloaded with another pack."""
+        shown = self.instrument.packs.get(self.language.shown)
+        return shown[1] if shown else ""
+
 
 PLANS, MAX_PLANS = "portal.respond.plans", 64
 
@@ -87,8 +94,9 @@ def page(number: int) -> str | WerkzeugResponse:
     posted, errors = forms.parse(place.items, request.form)
     if errors:
         return _show(place, {**saved, **posted}, errors)
+    elsewhere = request.form.get("pack", place.pack_hash) != place.pack_hash  # a form from before "pack"
     if service.save_page(db.session, visit, invitation, place.instrument, posted, place.language.shown,
-                         registry.now()):
+                         registry.now(), shown_elsewhere=elsewhere):
         session[SUPPORT] = True
     return redirect(_next_url(number, len(place.pages), request.form.get("go")))
 

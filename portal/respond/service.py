@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.families.models import Alert, Invitation, InvitationState, Respondent, Response, started_in_sql
-from portal.families.packs import keep_packs
+from portal.families.packs import keep_unrecorded_packs
 from portal.measures import Instrument
 from portal.respond import answers
 from portal.respond.answers import ParentInvitation, Visit, blocking
@@ -74,9 +74,11 @@ SAVE_ATTEMPTS = 3  # each retry follows another save of the same draft that succ
 
 
 def save_page(session: Session, visit: Visit, invitation: ParentInvitation, instrument: Instrument,
-              page: Mapping[str, Any], language: str, now: dt.datetime) -> bool:
+              page: Mapping[str, Any], language: str, now: dt.datetime, *, shown_elsewhere: bool = False
+              ) -> bool:
     """Merge one page's answers into the instrument's draft and commit it with the alerts they raise;
-    True when an alert was raised (the parent then sees the support text).
+    True when an alert was raised (the parent then sees the support text). The draft records the
+    translation pack the page was shown in (`shown_elsewhere`: other pack text than served now).
 
     When another tab or a double tap saved the same draft since it was read (or created it first),
     read it again and merge once more. Answers submitted meanwhile are final: LinkUnusable.
@@ -84,7 +86,8 @@ def save_page(session: Session, visit: Visit, invitation: ParentInvitation, inst
     attempts = SAVE_ATTEMPTS
     while True:
         try:
-            change = answers.change(invitation, instrument, page, language, visit, now)
+            change = answers.change(invitation, instrument, page, language, visit, now,
+                                    shown_elsewhere=shown_elsewhere)
             answers.save(session, change, now)
             session.commit()
             return bool(change.raised)
@@ -125,7 +128,7 @@ def submit(session: Session, invitation: ParentInvitation, catalogue: Mapping[st
         .where(Response.invitation_id == invitation.id, Response.status == "draft")
         .values(status="completed", completed_at=now)
     )
-    keep_packs(session.connection(), invitation.responses, catalogue)
+    keep_unrecorded_packs(session.connection(), invitation.responses, catalogue)
     return True
 
 

@@ -41,7 +41,7 @@ def packs(tmp_path: Path) -> Path:
     imported = cli.invoke(args=["instruments", "translation-import", str(template), "--lang", "ar"])
     assert imported.exit_code == 0, imported.output
     checked = cli.invoke(args=["instruments", "check"])
-    assert checked.stdout == "7 instrument files OK, 1 translation pack OK\n"
+    assert checked.stdout.startswith("7 instrument files OK, 1 translation pack OK\n")
     return folder
 
 

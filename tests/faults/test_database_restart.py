@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import queue
 import signal
 import subprocess
 import threading
@@ -186,10 +187,13 @@ def test_the_worker_outlives_a_database_restart_and_then_handles_what_became_due
     with smtp_server() as (mailbox, port):
         env = {"PATH": os.environ["PATH"], **environ, "PORTAL_SMTP_PORT": str(port)}
         worker = subprocess.Popen([str(root / ".venv" / "bin" / "flask"), "--app", "portal", "worker",
-                                   "--interval", "0.1"], cwd=root, env=env, stdout=subprocess.PIPE,
+                                   "--interval", "0.1"], cwd=root, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE)
+        said = Said(worker)
         try:
-            time.sleep(1.0)  # some empty rounds: the worker's pool holds connections to the old server
+            # a round done: the worker's pool holds connections to the old server (on a loaded
+            # machine the worker can take seconds to start, longer than the outage)
+            said.wait_for("database reached; sending what comes due")
             own_cluster.restart(down_for=2.0)
             assert worker.poll() is None
             # the worker runs on the real clock: a message made due a minute ago is either sent
@@ -210,11 +214,43 @@ def test_the_worker_outlives_a_database_restart_and_then_handles_what_became_due
                         handled = message.status
         finally:
             worker.send_signal(signal.SIGTERM)
-            _out, err = worker.communicate(timeout=30)
-    assert worker.returncode == 0 and "Traceback" not in err.decode(), err.decode()
-    assert "database unreachable; trying again shortly" in err.decode()  # it did see the outage
+            worker.wait(timeout=30)
+    err = said.everything()
+    assert worker.returncode == 0 and "Traceback" not in err, err
+    assert "database unreachable; trying again shortly" in err  # it did see the outage
     assert handled in ("sent", "pending"), "the worker did not pick the message up after the restart"
     assert len(mailbox.mails) == (1 if handled == "sent" else 0)
+
+
+class Said:
+    """A process's stderr, read line by line as it comes, so that a test can wait for a line."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stderr is not None
+        self.stream = process.stderr
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for raw in self.stream:
+            self.seen.append(raw.decode())
+            self.lines.put(self.seen[-1])
+
+    def wait_for(self, text: str, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        try:
+            while text not in self.lines.get(timeout=max(deadline - time.monotonic(), 0.001)):
+                pass
+        except queue.Empty:
+            raise AssertionError(f"gave up waiting for {text!r}; said: {''.join(self.seen)}") from None
+
+    def everything(self) -> str:
+        """All it said, once it has ended."""
+        self.reader.join(timeout=30)
+        self.stream.close()
+        return "".join(self.seen)
 
 
 def _first_invitation() -> int:

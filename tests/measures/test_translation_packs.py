@@ -76,8 +76,14 @@ def test_template_filled_imported_checked_and_listed(cli: FlaskCliRunner, privat
     filled = write_csv(filled_rows(shipped("who5"), "pl"), tmp_path / "who5-pl.csv")
     code, out, err = run(cli, "translation-import", str(filled), "--lang", "pl")
     assert code == 0, err
-    assert f"installed {private / 'who5.pl.yaml'}" in out
-    assert run(cli, "check")[:2] == (0, "7 instrument files OK, 1 translation pack OK\n")
+    installed, offered = out.splitlines()
+    assert installed.startswith(f"installed {private / 'who5.pl.yaml'}: who5 in pl, version 1")
+    # the running portal read its packs when it started: the data manager is told how to offer this one
+    assert offered.startswith("the running portal does not offer it yet (it reads packs when it starts): "
+                              "run `systemctl reload family-portal`")
+    code, out, _ = run(cli, "check")
+    assert (code, out.splitlines()[0]) == (0, "7 instrument files OK, 1 translation pack OK")
+    assert "after installing or changing one, run `systemctl reload family-portal`" in out.splitlines()[1]
     listed = {line.split("\t")[0]: line.split("\t") for line in run(cli, "list")[1].splitlines()}
     assert listed["who5"][2] == "en,pl"
     assert "pl: pack" in listed["who5"][5] and "version 1" in listed["who5"][5]
@@ -260,3 +266,13 @@ def test_check_refuses_a_pack_in_an_unknown_language_or_not_in_utf8(cli: FlaskCl
     assert code == 1
     assert "who5.xx.yaml:1: unknown language code 'xx'" in err
     assert "gad7.pl.yaml:1: cannot read the file as UTF-8" in err
+
+
+def test_the_reload_the_commands_name_makes_gunicorn_read_the_packs_again() -> None:
+    """The commands tell the data manager to run `systemctl reload family-portal`: that sends gunicorn
+    HUP, whose new workers build the app (and read the pack folders) only when the app is not preloaded."""
+    root = Path(__file__).resolve().parents[2]
+    unit = (root / "deploy" / "systemd" / "family-portal.service").read_text(encoding="utf-8")
+    assert "ExecReload=/bin/kill -s HUP $MAINPID" in unit
+    assert "--preload" not in unit
+    assert "preload_app" not in (root / "gunicorn.conf.py").read_text(encoding="utf-8")

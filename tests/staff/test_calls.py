@@ -340,7 +340,7 @@ def test_the_command_writes_csv_and_honours_days(
 
 def test_the_command_explains_bad_input(runner: FlaskCliRunner) -> None:
     unknown = runner.invoke(args=["calls", "--site", "oslo"])
-    assert unknown.exit_code == 2 and "no site 'oslo'" in unknown.output and "larvik" in unknown.output
+    assert unknown.exit_code == 2 and "no such site" in unknown.output and "larvik" in unknown.output
     assert runner.invoke(args=["calls", "--format", "xls"]).exit_code == 2
     assert "Print the call list" in runner.invoke(args=["calls", "--help"]).output
     assert runner.invoke(args=["calls", "--now", "2026-09-01"]).output == "No parent on the call list.\n"

@@ -30,9 +30,11 @@ def environ(environ: dict[str, str]) -> dict[str, str]:
 
 
 def password(client: FlaskClient, email: str, typed: str = PASSWORD) -> TestResponse:
-    page = client.get("/staff/login")
+    """From an English browser: before sign-in the page speaks the browser's language."""
+    english = {"Accept-Language": "en"}
+    page = client.get("/staff/login", headers=english)
     return client.post("/staff/login", data={"csrf_token": csrf_from(page.text), "email": email,
-                                             "password": typed})
+                                             "password": typed}, headers=english)
 
 
 def test_the_right_password_from_another_address_is_accepted_after_five_failures(

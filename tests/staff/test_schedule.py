@@ -16,7 +16,8 @@ from portal.messaging.models import OutboxMessage
 from portal.protocol.model import Wave
 from portal.protocol.replan import WavePlan, compare
 from portal.protocol.schedule import plan_wave
-from tests.conftest import Clock, app_on_study, shipped_study
+from portal.staff.schedule_words import describe
+from tests.conftest import Clock, app_on_study, csrf_from, shipped_study
 from tests.staff.conftest import create_account, sign_in
 from tests.support.builders import enrol_family, family_by_pseudonym
 
@@ -62,7 +63,7 @@ def test_compare_names_added_removed_and_changed_waves() -> None:
            WavePlan("T5", dt.date(2029, 1, 8), at, at + dt.timedelta(days=30), ("who5",))]
     changes = compare(old, new)
     assert [(c.wave, c.kind) for c in changes] == [("T1", "changed"), ("T5", "added"), ("T4", "removed")]
-    assert changes[0].describe() == ["due 2027-01-08 → 2027-02-08", "adds gad7"]
+    assert describe(changes[0]) == ["due 2027-01-08 → 2027-02-08", "adds gad7"]  # English outside a request
 
 
 @pytest.fixture
@@ -112,3 +113,23 @@ def test_the_coordinator_sees_what_a_protocol_change_would_do(
     page = client.get("/staff/schedule/changes").text
     assert enrolled.family in page and "wave added" in page and "due " in page
     assert "Apply these changes" not in page  # the data manager applies
+
+
+def test_a_norwegian_account_reads_the_schedule_changes_in_norwegian(
+    app: Flask, changed_app: Flask, clock: Clock
+) -> None:
+    enrol_family(app, now=clock.now)
+    _id, email, secret = create_account(changed_app, role="coordinator", language="nb")
+    client = changed_app.test_client()
+    sign_in(client, email, secret, clock)
+    page = client.get("/staff/schedule/changes").text
+    assert "målepunkt lagt til" in page and "målepunkt fjernet" in page and "forfaller 2027-" in page
+    assert "wave added" not in page and "due 2027-" not in page
+    _id, email, secret = create_account(changed_app, role="admin", email="dm@study.example", language="nb")
+    manager = changed_app.test_client()
+    sign_in(manager, email, secret, clock)
+    form = manager.get("/staff/schedule/changes").text
+    applied = manager.post("/staff/schedule/changes", data={"csrf_token": csrf_from(form)},
+                           follow_redirects=True)
+    assert "Tidsplanen til 1 respondent er planlagt på nytt." in applied.text
+    assert "Re-planned" not in applied.text
