@@ -25,9 +25,32 @@ class Moment(click.ParamType):
             return value
         try:
             moment = dt.datetime.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not a date and time like 2027-03-01T10:00", param, ctx)
+        except ValueError:  # not repeated: it may be a name or a number typed in the wrong place
+            self.fail("give a date and time like 2027-03-01T10:00", param, ctx)
         return moment  # a naive time is read in the study's zone by current_time()
+
+
+class Choice(click.Choice):
+    """click.Choice whose refusal lists the choices without repeating what was typed (a phone number
+    typed in the wrong place would end up in a terminal's scrollback or a cron mail)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            pass
+        self.fail(f"use one of {', '.join(map(str, self.choices))}", param, ctx)
+
+
+class IntRange(click.IntRange):
+    """click.IntRange whose refusal gives the range without repeating what was typed."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            pass
+        self.fail(f"give a whole number from {self.min} to {self.max}", param, ctx)
 
 
 MOMENT = Moment()

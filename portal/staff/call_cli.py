@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from portal import registry
-from portal.cli import current_time, now_option
+from portal.cli import Choice, IntRange, current_time, now_option
 from portal.contacts import contact_book
 from portal.db import db
 from portal.staff.call_facts import add_facts
@@ -19,9 +19,9 @@ from portal.staff.calls import HORIZON_DAYS, CallQuery, call_page, with_contacts
 @click.command("calls")
 @click.option("--site", default=None, help="Only this site (its id in the study file, e.g. larvik). "
                                            "Default: every site.")
-@click.option("--days", type=click.IntRange(0, 366), default=HORIZON_DAYS, show_default=True,
+@click.option("--days", type=IntRange(0, 366), default=HORIZON_DAYS, show_default=True,
               help="Also list waves that open within this many days.")
-@click.option("--format", "fmt", type=click.Choice(["text", "csv"]), default="text", show_default=True,
+@click.option("--format", "fmt", type=Choice(["text", "csv"]), default="text", show_default=True,
               help="text: columns for a terminal or a printer; csv: the call sheet for a spreadsheet.")
 @now_option
 @with_appcontext
@@ -36,7 +36,7 @@ def calls_command(site: str | None, days: int, fmt: str, now: dt.datetime | None
     protocol = registry.protocol()
     if site is not None and protocol.site(site) is None:
         known = ", ".join(s.id for s in protocol.sites)
-        raise click.UsageError(f"there is no site {site!r} in the study file (its sites: {known})")
+        raise click.UsageError(f"there is no such site in the study file (its sites: {known})")
     sites = (site,) if site else tuple(s.id for s in protocol.sites)
     rows = call_page(db.session, CallQuery(sites=sites, per_page=None, horizon_days=days), moment,
                      protocol.timezone).rows

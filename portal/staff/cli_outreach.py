@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from portal import registry
-from portal.cli import current_time, now_option
+from portal.cli import Choice, current_time, now_option
 from portal.db import db
 from portal.staff.attempts import CHANNELS, OUTCOMES, record_attempt
 from portal.staff.outreach import OutreachError, invitation_for
@@ -27,8 +27,8 @@ def _refuse(problem: OutreachError) -> click.ClickException:
 @click.command("attempt")
 @click.argument("respondent")
 @click.option("--wave", required=True, help="The wave, e.g. T1.")
-@click.option("--channel", required=True, type=click.Choice(_dashed(CHANNELS)), help="How you tried.")
-@click.option("--outcome", required=True, type=click.Choice(_dashed(OUTCOMES)),
+@click.option("--channel", required=True, type=Choice(_dashed(CHANNELS)), help="How you tried.")
+@click.option("--outcome", required=True, type=Choice(_dashed(OUTCOMES)),
               help="What happened; 'declines' (reached: declines this wave) stops that wave's reminders.")
 @click.option("--note", default="", help="A short note (200 characters), without names or numbers.")
 @now_option
@@ -51,7 +51,7 @@ def attempt_command(respondent: str, wave: str, channel: str, outcome: str, note
 @click.command("resend")
 @click.argument("respondent")
 @click.option("--wave", required=True, help="The wave, e.g. T1.")
-@click.option("--channel", "channels", multiple=True, type=click.Choice(["sms", "email"]),
+@click.option("--channel", "channels", multiple=True, type=Choice(["sms", "email"]),
               help="sms or email; give it twice for both. Default: SMS where there is a gateway, "
                    "else e-mail.")
 @now_option

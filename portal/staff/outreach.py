@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.families.models import Invitation, InvitationState, Respondent
-from portal.families.pseudonyms import normalise
+from portal.families.pseudonyms import is_valid, normalise
 from portal.staff.i18n import N_, _
 
 # Sentences for InvitationClosed, marked for the staff catalogue: %(wave)s, %(respondent)s, %(status)s
@@ -33,14 +33,21 @@ class OutreachError(ValueError):
 
 class UnknownRespondent(OutreachError):
     def __init__(self, pseudonym: str) -> None:
+        if not is_valid(pseudonym):  # not repeated: it may be a name, a phone number or a link
+            super().__init__(_("That is not a respondent's code. Check it: the last character catches "
+                               "most typos."))
+            return
         super().__init__(_("No respondent %(respondent)s at your sites. Check the code: "
                            "the last character catches most typos.", respondent=pseudonym))
 
 
 class UnknownWave(OutreachError):
-    def __init__(self, pseudonym: str, wave: str) -> None:
-        super().__init__(_("Respondent %(respondent)s has no wave %(wave)s.", respondent=pseudonym,
-                           wave=wave))
+    """Names the respondent's waves rather than what was typed, which may be anything."""
+
+    def __init__(self, respondent: Respondent) -> None:
+        super().__init__(_("Respondent %(respondent)s has no such wave; their waves are %(waves)s.",
+                           respondent=respondent.pseudonym,
+                           waves=", ".join(i.wave for i in respondent.invitations)))
 
 
 class WaveNotOpen(OutreachError):
@@ -75,7 +82,7 @@ def invitation_for(
         raise UnknownRespondent(pseudonym)
     invitation = next((i for i in found.invitations if i.wave.upper() == wave.strip().upper()), None)
     if invitation is None:
-        raise UnknownWave(pseudonym, wave.strip())
+        raise UnknownWave(found)
     return invitation
 
 

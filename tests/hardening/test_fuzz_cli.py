@@ -1,29 +1,34 @@
-"""Fuzzing every command that reads a file: a clear message or a result, never a traceback or half the data.
+"""Fuzzing the commands: a clear message or a result, never a traceback or half the data.
 
 `enrol --csv`, `instruments import-redcap`, `restore --from` and the study file (PORTAL_STUDY_FILE)
-get random bytes, byte-order marks, wrong encodings, huge lines and nearly-right files.
+get random bytes, byte-order marks, wrong encodings, huge lines and nearly-right files. The
+coordinator's commands `calls`, `attempt` and `resend` get garbage arguments, among them a parent's
+own name, phone, e-mail or link typed in the wrong place: one line of error, nothing repeated.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import itertools
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 from flask import Flask
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from portal import create_app
 from portal.config import ConfigError
 from portal.measures import redcap as rc
 from portal.staff.intake import COLUMNS
-from tests.conftest import TEST_KEYS
-from tests.hardening.conftest import FUZZ, NASTY, no_leak, table_counts
+from tests.conftest import TEST_KEYS, Clock
+from tests.hardening.conftest import FUZZ, NASTY, Huge, no_leak, table_counts
+from tests.support.builders import Enrolled, enrol_family
 
 pytestmark = pytest.mark.databases
 ROOT = Path(__file__).resolve().parents[2]
@@ -163,3 +168,110 @@ def test_a_broken_study_file_stops_the_start_with_one_clear_line(tmp_path: Path,
         assert message and len(message) < 2000
     else:
         app.extensions["portal.db"].dispose()  # the change happened to keep the file valid
+
+
+# The coordinator's commands --------------------------------------------------------------------
+
+PARENT = ("mother", "nb", "Kari Testesen", "+4791111111", "kari@test.example")  # test data only
+Argument = tuple[str | None, bool]  # the value (None: left out) and whether the command must refuse it
+
+
+def _details(family: Enrolled) -> list[str]:
+    """What must never come back in a command's output: the parent's name, phone, e-mail and links."""
+    return ["Kari", "Testesen", PARENT[3], PARENT[3].removeprefix("+47"), PARENT[4], *family.tokens.values()]
+
+
+def _argument(
+    data: st.DataObject, family: Enrolled, good: str | None, refused: Callable[[str], bool],
+    garbage: st.SearchStrategy[str] | None = None,
+) -> Argument:
+    """The good value, or garbage the command must refuse: hostile text or a detail in the wrong place."""
+    if garbage is None:
+        misplaced = st.sampled_from(_details(family))  # as likely as all the hostile text together
+        garbage = st.booleans().flatmap(lambda detail: misplaced if detail else NASTY).filter(refused)
+    return data.draw(st.one_of(st.just((good, False)), garbage.map(lambda value: (value, True))))
+
+
+def _bad_notes(family: Enrolled) -> st.SearchStrategy[str]:
+    """Notes an attempt refuses: too long, or holding the parent's name, phone or e-mail."""
+    person = st.sampled_from(_details(family)[:5])
+    return st.one_of(st.integers(201, 30_000).map(Huge), st.tuples(NASTY, person, NASTY).map(" ".join))
+
+
+def _not_moment(value: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(value)
+    except ValueError:
+        return True
+    return False
+
+
+def _not_in(*good: str) -> Callable[[str], bool]:
+    return lambda value: value not in good
+
+
+def _invoke_refused(app: Flask, family: Enrolled, args: list[str], options: dict[str, Argument]) -> None:
+    """Run a command with at least one refused argument: one line of error and nothing written."""
+    given = [part for option, (value, _) in options.items() if value is not None for part in (option, value)]
+    before = table_counts(app)
+    result = app.test_cli_runner().invoke(args=[*args, *given])
+    _refused_cleanly(result)
+    assert result.exit_code != 0, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and result.output.rstrip().endswith(errors[0]), result.output
+    shown = result.output.lower()
+    assert not [d for d in _details(family) if d.lower() in shown], result.output
+    assert table_counts(app) == before
+
+
+@pytest.fixture
+def family(app: Flask, clock: Clock) -> Enrolled:
+    return enrol_family(app, now=clock.now, people=[PARENT])
+
+
+@FUZZ
+@given(data=st.data())
+def test_calls_refuses_garbage_without_listing_anyone(
+    app: Flask, family: Enrolled, data: st.DataObject
+) -> None:
+    options = {
+        "--site": _argument(data, family, None, _not_in("larvik", "lillehammer")),
+        "--days": _argument(data, family, None, lambda v: not (v.strip().lstrip("+-").isdigit()
+                                                              and 0 <= int(v) <= 366)),
+        "--format": _argument(data, family, None, _not_in("text", "csv")),
+        "--now": _argument(data, family, None, _not_moment),
+    }
+    assume(any(refused for _, refused in options.values()))
+    _invoke_refused(app, family, ["calls"], options)
+
+
+@FUZZ
+@given(data=st.data())
+def test_attempt_refuses_garbage_and_records_nothing(
+    app: Flask, clock: Clock, family: Enrolled, data: st.DataObject
+) -> None:
+    respondent = _argument(data, family, family.respondents[0], _not_in(family.respondents[0]))
+    options = {
+        "--wave": _argument(data, family, "T0", lambda v: v.strip().upper() != "T0"),
+        "--channel": _argument(data, family, "phone", _not_in("phone", "sms-by-hand", "letter")),
+        "--outcome": _argument(data, family, "no-answer", _not_in("no-answer", "declines", "will-answer")),
+        "--note": _argument(data, family, None, lambda _: True, _bad_notes(family)),
+        "--now": _argument(data, family, clock.now.isoformat(), _not_moment),
+    }
+    assume(respondent[1] or any(refused for _, refused in options.values()))
+    _invoke_refused(app, family, ["attempt", str(respondent[0])], options)
+
+
+@FUZZ
+@given(data=st.data())
+def test_resend_refuses_garbage_and_queues_nothing(
+    app: Flask, clock: Clock, family: Enrolled, data: st.DataObject
+) -> None:
+    respondent = _argument(data, family, family.respondents[0], _not_in(family.respondents[0]))
+    options = {
+        "--wave": _argument(data, family, "T0", lambda v: v.strip().upper() != "T0"),
+        "--channel": _argument(data, family, "email", _not_in("sms", "email")),
+        "--now": _argument(data, family, clock.now.isoformat(), _not_moment),
+    }
+    assume(respondent[1] or any(refused for _, refused in options.values()))
+    _invoke_refused(app, family, ["resend", str(respondent[0])], options)
