@@ -9,7 +9,7 @@ import json
 import socket
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -47,6 +47,7 @@ class Mailbox:
         self.released: asyncio.Event | None = None
         self.refuse_with: str | None = None  # e.g. "550 no such user"
         self.logins: list[str] = []
+        self.on_accept: Callable[[Mail], None] | None = None  # called with each mail before its 250
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_with:
@@ -62,13 +63,15 @@ class Mailbox:
                 return "421 the client went away"  # never answered 250, so never accepted
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         body = parsed.get_body(preferencelist=("plain",))
+        mail = Mail(
+            to=list(envelope.rcpt_tos), message_id=str(parsed["Message-ID"]),
+            subject=str(parsed["Subject"]), body=body.get_content() if body else "",
+            language=str(parsed["Content-Language"]), mail_from=envelope.mail_from,
+        )
+        if self.on_accept is not None:
+            self.on_accept(mail)
         with self.lock:
-            self.mails.append(Mail(
-                to=list(envelope.rcpt_tos), message_id=str(parsed["Message-ID"]),
-                subject=str(parsed["Subject"]), body=body.get_content() if body else "",
-                language=str(parsed["Content-Language"]),
-                mail_from=envelope.mail_from,
-            ))
+            self.mails.append(mail)
         return "250 OK"
 
     def hold(self, after: int) -> None:
