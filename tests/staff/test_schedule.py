@@ -11,15 +11,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from portal import create_app
-from portal.config import PROJECT_ROOT
-from portal.db import Stores, db
+from portal.db import db
 from portal.messaging.models import OutboxMessage
 from portal.protocol.model import Wave
 from portal.protocol.replan import WavePlan, compare
 from portal.protocol.schedule import plan_wave
 from portal.staff.schedule_words import describe
-from tests.conftest import Clock, csrf_from
+from tests.conftest import Clock, app_on_study, csrf_from, shipped_study
 from tests.staff.conftest import create_account, sign_in
 from tests.support.builders import enrol_family, family_by_pseudonym
 
@@ -71,16 +69,10 @@ def test_compare_names_added_removed_and_changed_waves() -> None:
 @pytest.fixture
 def changed_app(environ: dict[str, str], tmp_path: Path, clock: Clock) -> Iterator[Flask]:
     """The same database, served with a protocol file where T2 moved to 7 months and T4 became T5."""
-    text = (PROJECT_ROOT / "studies" / "family-partner.yaml").read_text(encoding="utf-8")
-    text = text.replace("id: T2\n    offset_months: 6", "id: T2\n    offset_months: 7")
+    text = shipped_study().replace("id: T2\n    offset_months: 6", "id: T2\n    offset_months: 7")
     text = text.replace("id: T4\n    offset_months: 18", "id: T5\n    offset_months: 24")
-    study = tmp_path / "changed.yaml"
-    study.write_text(text, encoding="utf-8")
-    app = create_app({"environ": {**environ, "PORTAL_STUDY_FILE": str(study)},
-                      "instance_path": tmp_path / "instance2", "CLOCK": clock, "PASSWORD_CHEAP": True})
-    yield app
-    stores: Stores = app.extensions["portal.db"]
-    stores.dispose()
+    with app_on_study(environ, tmp_path / "changed", clock, text, PASSWORD_CHEAP=True) as app:
+        yield app
 
 
 def test_a_changed_protocol_re_plans_only_what_has_not_begun(
