@@ -17,7 +17,7 @@ from portal.families.models import Arm, Family, FamilyStatus, Site
 from portal.measures.model import age_in_months
 from portal.protocol import allocation as pure
 from portal.protocol.model import Protocol
-from portal.staff.i18n import _
+from portal.staff.i18n import N_, _
 from portal.staff.records import AllocationRecord, AllocationSlot
 from portal.staff.sequence import AllocationError, Seal
 
@@ -55,7 +55,8 @@ def _stratum(protocol: Protocol, family: Family) -> str:
     try:
         return pure.stratum_of(protocol, family.site.code, months)
     except pure.AllocationSequenceError as problem:
-        raise AllocationError(str(problem)) from None
+        raise AllocationError(_(str(problem))) from None
+
 
 
 def record_decided(
@@ -119,3 +120,7 @@ def _set_arm(
         record(session, now=now, actor=actor, action=f"allocation_{method}", subject=family.pseudonym,
                arm=arm)
     session.flush()
+
+
+# The sequence rules' refusal a family can meet (portal.protocol.allocation), marked for the catalogue.
+_STRATUM_REFUSAL = N_("the study stratifies by the child's age: record the birth month")

@@ -3,9 +3,10 @@ bokmål all the way through, also where they used to fall back to English.
 
 A coordinator mistypes a password, enrols with a bad phone number and e-mail address, corrects a
 parent's contact details, extends a window, corrects a baseline, revokes a link whose new one cannot
-go by SMS, and reads the retention figures; the data manager looks at accounts and schedule changes.
-Every message is read where the user reads it (beside the field, in the flash) in Norwegian, and the
-English wording it used to have is nowhere on the page.
+go by SMS, reads an alert and the retention figures and is refused the exports; the data manager looks
+at accounts and schedule changes; the analyst opens the export page. Every message is read where the
+user reads it (beside the field, in the flash) in Norwegian, and the English wording it used to have
+is nowhere on the page.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from flask import Flask
 
 from tests.conftest import Clock
 from tests.staff.conftest import PASSWORD, create_account, sign_in_page
-from tests.support.builders import enrol_family
+from tests.support.builders import Enrolled, enrol_family, raise_test_alert
 from tests.support.live import require_chromium, walk_in_chromium
 
 pytestmark = pytest.mark.browser
@@ -27,8 +28,14 @@ pytestmark = pytest.mark.browser
 USED_TO_LEAK = (
     "not a valid phone number", "not an e-mail address", "Contact details", "Earlier links and codes",
     "The new link was not sent", "Baseline corrected", "Re-planned", "Participant flow", "staff attempts",
-    "password or code is not right", "Note saved", "Write something in the note",
+    "password or code is not right", "Note saved", "Write something in the note", "answered above 0",
+    "Export data for analysis", "Not for your role",
 )
+
+
+def _safety_alert(app: Flask, family: Enrolled, clock: Clock) -> None:
+    """PHQ-9 item 9 answered above 0 at baseline, as the parent pages raise it."""
+    raise_test_alert(app, family.family, now=clock.now)
 
 
 def _no_leak(page: Any) -> None:
@@ -41,10 +48,13 @@ def test_a_norwegian_research_assistant_and_data_manager_never_meet_our_english(
 ) -> None:
     require_chromium()
     family = enrol_family(app, now=clock.now)
+    _safety_alert(app, family, clock)
     _id, email, secret = create_account(app, role="coordinator", email="ra@larvik.example", language="nb",
                                         blinded=False)
     _id, admin_email, admin_secret = create_account(app, role="admin", email="dm@study.example",
                                                     language="nb")
+    _id, analyst_email, analyst_secret = create_account(app, role="analyst", email="an@study.example",
+                                                        language="nb")
 
     def scenario(base: str, browser: Any) -> None:
         from playwright.sync_api import expect
@@ -116,6 +126,17 @@ def test_a_norwegian_research_assistant_and_data_manager_never_meet_our_english(
             "Portalen har ingen SMS-tjeneste satt opp; send lenken på e-post.")
         _no_leak(page)
 
+        # the alerts page names the kind of alert as the family page does
+        page.goto(f"{base}/staff/alerts")
+        expect(page.locator("main table")).to_contain_text(
+            "PHQ-9 spørsmål 9 besvart over 0: ring forelderen i dag (sikkerhetsprotokoll)")
+        _no_leak(page)
+
+        # the exports are not for a research assistant: refused in Norwegian
+        page.goto(f"{base}/analysis/")
+        expect(page.locator("h1")).to_have_text("Ikke for din rolle")
+        _no_leak(page)
+
         # the retention figures, drawn on the server, name arms and waves in Norwegian
         page.goto(f"{base}/staff/retention")
         figure = page.locator("figure.consort")
@@ -133,6 +154,16 @@ def test_a_norwegian_research_assistant_and_data_manager_never_meet_our_english(
         _no_leak(page)
         page.goto(f"{base}/staff/schedule/changes")
         expect(page.locator("main")).to_contain_text("Alle tidsplaner stemmer med protokollfilen.")
+        _no_leak(page)
+        page.locator("form[action$='/logout'] button").click()
+
+        # the analyst's export page speaks the account's language; the files keep their codes
+        sign_in_page(page, base, analyst_email, analyst_secret, clock.now)
+        page.goto(f"{base}/analysis/")
+        expect(page.locator("h1")).to_have_text("Uttrekk av data til analyse")
+        blinded = "Kontoen din er blindet: gruppen vises alltid som A eller B."
+        expect(page.locator("main")).to_contain_text(blinded)
+        expect(page.locator("label", has_text="Oppstart (T0)")).to_have_count(1)
         _no_leak(page)
 
     walk_in_chromium(app, scenario)

@@ -48,7 +48,7 @@ def alerts() -> str:
     user = access.current_user()
     rows = service.open_and_recent(db.session, scope.visible_sites(user))
     return render_template(
-        "staff/alerts.html", alerts=rows, kinds=service.KINDS, contacts=contacts_for(rows, user),
+        "staff/alerts.html", alerts=rows, contacts=contacts_for(rows, user),
         zone=registry.protocol().timezone, may_resolve=user.role == "coordinator",
     )
 
