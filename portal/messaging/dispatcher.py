@@ -123,7 +123,7 @@ class Dispatcher:
         contacts = self.contacts.reach({m.invitation.respondent.pseudonym for m in to_send})
         in_flight: list[InFlight] = []
         for message in to_send:
-            if self.stopping() or self.clock() >= self.now + LEASE - HAND_BACK:
+            if self._handing_back():
                 self._release(message)
                 continue
             sending = self._send(message, contacts)
@@ -134,6 +134,10 @@ class Dispatcher:
         while in_flight:
             self._record_answered(in_flight)
         self._commit()
+
+    def _handing_back(self) -> bool:
+        """Asked to stop, or the batch's claim has too little of its lease left for another send."""
+        return self.stopping() or self.clock() >= self.now + LEASE - HAND_BACK
 
     def _record_answered(self, in_flight: list[InFlight]) -> None:
         """Wait for the first answer, then record every send answered by then; commit.
