@@ -16,11 +16,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from portal.db import db
-from portal.messaging.on_call import raise_alert
 from tests.conftest import Clock
 from tests.staff.conftest import PASSWORD, create_account, sign_in_page
-from tests.support.builders import Enrolled, enrol_family, family_by_pseudonym
+from tests.support.builders import Enrolled, enrol_family, raise_test_alert
 from tests.support.live import require_chromium, walk_in_chromium
 
 pytestmark = pytest.mark.browser
@@ -37,12 +35,7 @@ USED_TO_LEAK = (
 
 def _safety_alert(app: Flask, family: Enrolled, clock: Clock) -> None:
     """PHQ-9 item 9 answered above 0 at baseline, as the parent pages raise it."""
-    with app.app_context():
-        respondent = family_by_pseudonym(family.family).respondents[0]
-        raise_alert(db.session.connection(), family_id=respondent.family_id, respondent_id=respondent.id,
-                    invitation_id=respondent.invitations[0].id, kind="phq9_item9", detail="wave T0",
-                    now=clock.now, tell_on_call=True)
-        db.session.commit()
+    raise_test_alert(app, family.family, now=clock.now)
 
 
 def _no_leak(page: Any) -> None:
