@@ -93,6 +93,7 @@ class HttpsBrowser(Parent):
     def announce(self, path: str, length: int) -> Answer:
         """Only the headers of a POST whose body would be `length` bytes: nginx answers a body over
         its limit from the Content-Length alone."""
+        self.close()  # a connection of its own: nginx closes it after refusing
         connection = self._connect()
         connection.putrequest("POST", path)
         connection.putheader("Content-Type", "multipart/form-data; boundary=x")
