@@ -89,7 +89,7 @@ def _dispatch(app: Any) -> tuple[int, float, float]:
 
     with app.app_context():
         started, cpu = time.perf_counter(), time.process_time()
-        report = dispatch_due(NOW)
+        report = dispatch_due(lambda: NOW)
         return report.sent, time.perf_counter() - started, time.process_time() - cpu
 
 

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from portal import create_app
+from portal.config import PROJECT_ROOT
 from portal.db import Stores
 from tests.support import postgres
 from tests.support.databases import PostgresFactory, SQLiteFactory
@@ -89,9 +91,39 @@ def app(environ: dict[str, str], tmp_path: Path, clock: Clock) -> Iterator[Flask
     stores.dispose()
 
 
+def shipped_study() -> str:
+    """The text of the study file we ship, for a test to edit."""
+    return (PROJECT_ROOT / "studies" / "family-partner.yaml").read_text(encoding="utf-8")
+
+
+@contextmanager
+def app_on_study(environ: dict[str, str], folder: Path, clock: Clock, study: str, **config: Any
+                 ) -> Iterator[Flask]:
+    """An app on `environ`'s database served with the study file `study` (its text, written into
+    `folder`), as after the file is edited and the portal restarted."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "study.yaml"
+    path.write_text(study, encoding="utf-8")
+    app = create_app({"environ": {**environ, "PORTAL_STUDY_FILE": str(path)},
+                      "instance_path": folder / "instance", "CLOCK": clock, **config})
+    try:
+        yield app
+    finally:
+        stores: Stores = app.extensions["portal.db"]
+        stores.dispose()
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+def client_at(app: Flask, address: str) -> FlaskClient:
+    """A browser or phone at `address`, as the one trusted proxy in front reports it (the app needs
+    PORTAL_TRUSTED_PROXIES=1 to believe it)."""
+    client = app.test_client()
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = address
+    return client
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The analyst's pages: choose an export, download it as a zip. English only.
+"""The analyst's pages: choose an export, download it as a zip, in the account's staff language (the
+files themselves, codebook included, are in English, as the command line's are).
 
 Sign-in belongs to the staff workspace: its `signed_in_user` (idle expiry,
 second factor, deactivated accounts) decides who is signed in; this page
@@ -23,6 +24,7 @@ from portal.db import db
 from portal.exports.service import asked_instruments, run_export, zipped
 from portal.exports.spec import FORMATS, LAYOUTS, ExportError, ExportRequest
 from portal.exports.unblinding import may_choose_arms
+from portal.staff import i18n
 from portal.staff.access import signed_in_user
 from portal.staff.models import StaffUser
 
@@ -40,6 +42,7 @@ def require_analyst(view: F) -> F:
         user = signed_in_user()
         if user is None:
             return redirect(LOGIN)
+        i18n.refresh(i18n.account_language(user.language))  # also for the refusal below
         if user.role not in ALLOWED_ROLES:
             abort(403)
         if user.must_change_password:
@@ -50,18 +53,13 @@ def require_analyst(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
-@analysis.before_request
-def english() -> None:
-    g.locale = "en"
-
-
 def _page(error: str | None = None, status: int = 200) -> tuple[str, int]:
     protocol = registry.protocol()
     waves = [w.id for w in protocol.waves]
     return render_template(
-        "analysis/index.html", public_name=f"Analysis: {protocol.id}", user=g.analyst, formats=FORMATS,
+        "analysis/index.html", study=protocol.id, user=g.analyst, formats=FORMATS,
         layouts=LAYOUTS, waves=waves, instruments=asked_instruments(protocol, waves), error=error,
-        arms_shown=_may_choose_arms(g.analyst), study_blinded=protocol.blinded,
+        arms_shown=_may_choose_arms(g.analyst), study_blinded=protocol.blinded, **i18n.page_words(),
     ), status
 
 

@@ -34,15 +34,15 @@ def build_transports(settings: Settings, pacer: Pacer) -> dict[str, Transport]:
 
 
 def dispatch_due(
-    now: dt.datetime, limit: int | None = None, stopping: Callable[[], bool] = lambda: False
+    clock: Callable[[], dt.datetime], limit: int | None = None, stopping: Callable[[], bool] = lambda: False
 ) -> Report:
-    """Send what is due at `now` through the configured transports."""
+    """Send what is due through the configured transports; `clock` tells the time at each claim."""
     settings = registry.settings()
     pacer = Pacer(settings.smtp.rate)
     dispatcher = Dispatcher(
         session=db.session, contacts=contact_book(),
         pool=SendingPool(lambda: build_transports(settings, pacer), settings.send_connections),
-        settings=settings, protocol=registry.protocol(), now=now, worker=worker_id(), stopping=stopping,
+        settings=settings, protocol=registry.protocol(), clock=clock, worker=worker_id(), stopping=stopping,
     )
     return dispatcher.run(limit)
 
@@ -57,8 +57,9 @@ def dispatch_command(now: dt.datetime | None, limit: int | None) -> None:
 
     Safe to run from cron on several machines at once: each message is claimed by one dispatcher.
     """
+    moment = None if now is None else current_time(now)
     try:
-        report = dispatch_due(current_time(now), limit)
+        report = dispatch_due(registry.now if moment is None else lambda: moment, limit)
     except OperationalError:
         # cron mails whatever we print: one line, not a traceback; a claim already taken is
         # released when its lease runs out, so the next run sends what this one could not
@@ -84,7 +85,7 @@ def worker_command(interval: float) -> None:
     reached = False  # whether the last round reached the database
     while not stop.is_set():
         try:
-            report = dispatch_due(registry.now(), stopping=stop.is_set)
+            report = dispatch_due(registry.now, stopping=stop.is_set)
         except OperationalError:
             click.echo("database unreachable; trying again shortly", err=True)
             report, reached = Report(), False

@@ -30,7 +30,7 @@ from portal.contacts import ContactDetails
 from portal.contacts.crypto import KeystoreError
 from portal.families.models import Invitation, Respondent
 from portal.messaging import texts
-from portal.messaging.claims import claim, conclude, mark_sent
+from portal.messaging.claims import LEASE, claim, conclude, mark_sent
 from portal.messaging.models import ContactAttempt, MessageKind, MessageStatus, OutboxMessage
 from portal.messaging.on_call import raise_alert
 from portal.messaging.planning import replan
@@ -42,6 +42,9 @@ from portal.security import derive_access_code, derive_token
 
 log = logging.getLogger(__name__)
 BATCH = 200
+# a claim with less than this left is handed back, not sent: a send started then, and the few
+# queued behind it, must be answered while the claim still holds, or a second dispatcher takes it
+HAND_BACK = LEASE / 2
 LOG_ATTEMPT = insert(cast(Table, ContactAttempt.__table__))
 NEEDS = {"sms": "phone number (or no SMS gateway)", "email": "e-mail address",
          "none": "phone number or e-mail address"}
@@ -84,22 +87,24 @@ class Dispatcher:
     pool: SendingPool
     settings: Settings
     protocol: Protocol
-    now: dt.datetime
+    clock: Callable[[], dt.datetime]  # read at each claim: a long run leases each batch from its own time
     worker: str
     report: Report = field(default_factory=Report)
     stopping: Callable[[], bool] = lambda: False  # asked to stop: hand back the rest of the batch
 
     def __post_init__(self) -> None:
+        self.now = self.clock()  # the time of the batch in hand
         self.uncommitted: Counter[str] = Counter()  # report counters waiting for the next commit
         self.channels = self.pool.channels()
         self.window = 2 * self.pool.size  # in flight at most: every connection busy, one more queued each
 
     def run(self, limit: int | None = None, batch: int = BATCH) -> Report:
-        """Send everything due at `now` (at most `limit` claims), then return."""
+        """Send everything that is due (at most `limit` claims), then return."""
         handled = 0
         try:
             while limit is None or handled < limit:
                 size = batch if limit is None else min(batch, limit - handled)
+                self.now = self.clock()
                 ids = claim(self.session, now=self.now, worker=self.worker, batch=size)
                 if not ids:
                     break
@@ -118,7 +123,7 @@ class Dispatcher:
         contacts = self.contacts.reach({m.invitation.respondent.pseudonym for m in to_send})
         in_flight: list[InFlight] = []
         for message in to_send:
-            if self.stopping():
+            if self.stopping() or self.clock() >= self.now + LEASE - HAND_BACK:
                 self._release(message)
                 continue
             sending = self._send(message, contacts)

@@ -27,27 +27,30 @@ class Change:
     before: WavePlan | None
     after: WavePlan | None
 
-    def describe(self) -> list[str]:
-        """Short lines for a person: what moves, what is asked differently."""
+    def moves(self) -> list[tuple[str, dt.date | dt.datetime, dt.date | dt.datetime]]:
+        """What moves, as (what, before, after): "due", "opens", "closes"; nothing for an added or
+        removed wave."""
         if self.before is None or self.after is None:
-            return ["wave added" if self.kind == "added" else "wave removed"]
-        lines = []
-        for label, old, new in (
-            ("due", self.before.due_date, self.after.due_date),
-            ("opens", self.before.opens_at, self.after.opens_at),
-            ("closes", self.before.closes_at, self.after.closes_at),
-        ):
-            if old != new:
-                lines.append(f"{label} {old:%Y-%m-%d} → {new:%Y-%m-%d}")
-        added = [i for i in self.after.instruments if i not in self.before.instruments]
-        dropped = [i for i in self.before.instruments if i not in self.after.instruments]
-        if added:
-            lines.append("adds " + ", ".join(added))
-        if dropped:
-            lines.append("drops " + ", ".join(dropped))
-        if not added and not dropped and self.before.instruments != self.after.instruments:
-            lines.append("instrument order changes")
-        return lines
+            return []
+        pairs = (("due", self.before.due_date, self.after.due_date),
+                 ("opens", self.before.opens_at, self.after.opens_at),
+                 ("closes", self.before.closes_at, self.after.closes_at))
+        return [(what, old, new) for what, old, new in pairs if old != new]
+
+    def instruments_added(self) -> list[str]:
+        before = self.before.instruments if self.before else ()
+        return [i for i in (self.after.instruments if self.after else ()) if i not in before]
+
+    def instruments_dropped(self) -> list[str]:
+        after = self.after.instruments if self.after else ()
+        return [i for i in (self.before.instruments if self.before else ()) if i not in after]
+
+    def instruments_reordered(self) -> bool:
+        """The same instruments, asked in another order."""
+        if self.before is None or self.after is None:
+            return False
+        same_ones = not (self.instruments_added() or self.instruments_dropped())
+        return same_ones and self.before.instruments != self.after.instruments
 
 
 def compare(old: Sequence[WavePlan], new: Sequence[WavePlan]) -> list[Change]:

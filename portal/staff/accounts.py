@@ -13,6 +13,7 @@ from portal import registry
 from portal.audit import record
 from portal.security import verify_password
 from portal.staff import auth
+from portal.staff.i18n import _
 from portal.staff.models import ROLES, RecoveryCode, StaffUser
 
 MIN_PASSWORD = 12
@@ -65,13 +66,13 @@ def change_password(
 ) -> None:
     hashing = auth.hasher()
     if not verify_password(hashing, user.password_hash, current):
-        raise AccountError("The current password is not right.")
+        raise AccountError(_("The current password is not right."))
     if len(new) < MIN_PASSWORD:
-        raise AccountError(f"The new password needs at least {MIN_PASSWORD} characters.")
+        raise AccountError(_("The new password needs at least %(least)s characters.", least=MIN_PASSWORD))
     if new != repeated:
-        raise AccountError("The two new passwords are not the same.")
+        raise AccountError(_("The two new passwords are not the same."))
     if new == current:
-        raise AccountError("Choose a password different from the one you were given.")
+        raise AccountError(_("Choose a password different from the one you were given."))
     user.password_hash = hashing.hash(new)
     user.must_change_password = False
     end_sessions(user)

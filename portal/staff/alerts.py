@@ -93,11 +93,11 @@ def resolve(session: Session, alert: Alert, user: StaffUser, now: dt.datetime, n
     """Mark the alert resolved with what was done; the note itself stays out of the audit trail."""
     note = " ".join(note.split())
     if alert.resolved_at is not None:
-        raise AlertError("This alert was resolved already.")
+        raise AlertError(_("This alert was resolved already."))
     if not note:
-        raise AlertError("Write briefly what was done before marking the alert resolved.")
+        raise AlertError(_("Write briefly what was done before marking the alert resolved."))
     if len(note) > NOTE_LIMIT:
-        raise AlertError(f"The note holds at most {NOTE_LIMIT} characters.")
+        raise AlertError(_("The note holds at most %(limit)s characters.", limit=NOTE_LIMIT))
     respondent = session.get(Respondent, alert.respondent_id) if alert.respondent_id else None
     if respondent is not None and names_someone(note, contact_book().get(respondent.pseudonym)):
         raise AlertError(_(REFUSAL))

@@ -17,6 +17,7 @@ from portal.families.models import Arm, Family, FamilyStatus, Site
 from portal.measures.model import age_in_months
 from portal.protocol import allocation as pure
 from portal.protocol.model import Protocol
+from portal.staff.i18n import N_, _
 from portal.staff.records import AllocationRecord, AllocationSlot
 from portal.staff.sequence import AllocationError, Seal
 
@@ -37,10 +38,9 @@ def allocate(
         .order_by(AllocationSlot.position).limit(1).with_for_update(skip_locked=True)
     ).first()
     if slot is None:
-        raise AllocationError(
-            f"No allocation sequence is left for {family.site.name}. The data manager must create one; "
-            "until then the family stays enrolled without an arm."
-        )
+        raise AllocationError(_(
+            "No allocation sequence is left for %(site)s. The data manager must create one; until then "
+            "the family stays enrolled without an arm.", site=family.site.name))
     arm = seal.open(slot).arm
     slot.family_id, slot.used_at = family.id, now
     _set_arm(session, family, arm, "portal", actor=actor, now=now, audit=False)
@@ -55,7 +55,8 @@ def _stratum(protocol: Protocol, family: Family) -> str:
     try:
         return pure.stratum_of(protocol, family.site.code, months)
     except pure.AllocationSequenceError as problem:
-        raise AllocationError(str(problem)) from None
+        raise AllocationError(_(str(problem))) from None
+
 
 
 def record_decided(
@@ -70,9 +71,9 @@ def correct(
     session: Session, family: Family, arm: str, *, reason: str, actor: str, now: dt.datetime
 ) -> None:
     if family.arm is None:
-        raise AllocationError("This family has no allocation to correct.")
+        raise AllocationError(_("This family has no allocation to correct."))
     if not reason.strip():
-        raise AllocationError("A correction needs a reason.")
+        raise AllocationError(_("A correction needs a reason."))
     _set_arm(session, family, arm, "correction", actor=actor, now=now, reason=reason.strip())
 
 
@@ -96,11 +97,11 @@ def site_balance(session: Session) -> dict[str, dict[str, int]]:
 
 def _check_allocatable(family: Family) -> None:
     if family.arm_id is not None:
-        raise AllocationError("This family is already allocated; an allocation is never changed.")
+        raise AllocationError(_("This family is already allocated; an allocation is never changed."))
     if family.status != FamilyStatus.active:
-        raise AllocationError("This family has withdrawn; it is not allocated.")
+        raise AllocationError(_("This family has withdrawn; it is not allocated."))
     if not family.consent_version:
-        raise AllocationError("Record consent before allocation.")
+        raise AllocationError(_("Record consent before allocation."))
 
 
 def _set_arm(
@@ -119,3 +120,7 @@ def _set_arm(
         record(session, now=now, actor=actor, action=f"allocation_{method}", subject=family.pseudonym,
                arm=arm)
     session.flush()
+
+
+# The sequence rules' refusal a family can meet (portal.protocol.allocation), marked for the catalogue.
+_STRATUM_REFUSAL = N_("the study stratifies by the child's age: record the birth month")

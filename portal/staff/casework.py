@@ -16,6 +16,8 @@ from portal.families.enrolment import set_link_hashes
 from portal.families.links import link_for
 from portal.families.models import Family, Invitation, Respondent
 from portal.security import derive_access_code
+from portal.staff.i18n import _
+from portal.staff.intake import contact_problem
 from portal.staff.models import StaffUser
 from portal.staff.records import Note
 
@@ -24,6 +26,14 @@ NOTE_LIMIT = 2000
 
 class CaseworkError(ValueError):
     """Input for the family page that cannot be used; the message is for the coordinator."""
+
+
+class ContactRefused(CaseworkError):
+    """Contact details the form cannot use; `errors` maps each form field to the message beside it."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
+        self.errors = errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +55,9 @@ def notes(session: Session, family: Family) -> list[Note]:
 def add_note(session: Session, family: Family, user: StaffUser, text: str, now: dt.datetime) -> Note:
     text = text.strip()
     if not text:
-        raise CaseworkError("Write something in the note first.")
+        raise CaseworkError(_("Write something in the note first."))
     if len(text) > NOTE_LIMIT:
-        raise CaseworkError(f"A note holds at most {NOTE_LIMIT} characters.")
+        raise CaseworkError(_("A note holds at most %(limit)s characters.", limit=NOTE_LIMIT))
     note = Note(family_id=family.id, author_id=user.id, written_at=now, text=text)
     session.add(note)
     record(session, now=now, actor=user.actor, action="note_added", subject=family.pseudonym)
@@ -73,20 +83,21 @@ def read_contact(
 
 
 def contact_details(name: str, phone: str, email: str) -> ContactDetails:
-    """Checked and normalised contact details, or a CaseworkError saying which field is wrong."""
-    try:
-        details = ContactDetails(
-            name=name.strip(),
-            phone=normalise_phone(phone) if phone.strip() else None,
-            email=normalise_email(email) if email.strip() else None,
-        )
-    except InvalidContact as problem:
-        raise CaseworkError(f"Contact details: {problem}.") from None
-    if not details.name:
-        raise CaseworkError("Give the parent's name.")
-    if not (details.phone or details.email):
-        raise CaseworkError("Give a phone number or an e-mail address.")
-    return details
+    """Checked and normalised contact details, or ContactRefused naming every field that is wrong."""
+    errors: dict[str, str] = {}
+    if not name.strip():
+        errors["name"] = _("Give the parent's name.")
+    checked = {}
+    for field, raw, normalise in (("phone", phone, normalise_phone), ("email", email, normalise_email)):
+        try:
+            checked[field] = normalise(raw) if raw.strip() else None
+        except InvalidContact as problem:
+            errors[field] = contact_problem(problem)
+    if not (phone.strip() or email.strip()):
+        errors["phone"] = _("Give a phone number or an e-mail address.")
+    if errors:
+        raise ContactRefused(errors)
+    return ContactDetails(name=name.strip(), phone=checked["phone"], email=checked["email"])
 
 
 def change_contact(
@@ -94,7 +105,7 @@ def change_contact(
     now: dt.datetime,
 ) -> None:
     if language not in registry.protocol().languages:
-        raise CaseworkError("Choose one of the study's languages.")
+        raise ContactRefused({"language": _("Choose one of the study's languages.")})
     book = contact_book()
     if book.get(respondent.pseudonym) is None:
         book.add(respondent.pseudonym, details, now)
@@ -126,7 +137,7 @@ def revoke_link(session: Session, invitation: Invitation, user: StaffUser, now: 
 def start_interview(session: Session, invitation: Invitation, user: StaffUser, now: dt.datetime) -> None:
     """Raises InvitationClosed when the invitation is not open or started."""
     if invitation.respondent.family.status != "active":
-        raise CaseworkError("This family has stopped contact; no interview can be started.")
+        raise CaseworkError(_("This family has stopped contact; no interview can be started."))
     invitation.start(now)
     record(session, now=now, actor=user.actor, action="interview_started",
            subject=invitation.respondent.pseudonym, wave=invitation.wave)

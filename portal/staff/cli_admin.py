@@ -157,12 +157,13 @@ schedule_cli = AppGroup("schedule", help="Wave schedules.")
 def schedule_replan(dry_run: bool, now: dt.datetime | None) -> None:
     """Re-plan invitations not yet open or started after the protocol file changed."""
     from portal.staff import replanning
+    from portal.staff.schedule_words import describe
 
     moment = current_time(now)
     found = (replanning.preview if dry_run else _apply)(db.session, moment)
     for item in found:
         for change in item.changes:
-            click.echo(f"{item.family} {item.respondent} {change.wave}: {'; '.join(change.describe())}")
+            click.echo(f"{item.family} {item.respondent} {change.wave}: {'; '.join(describe(change))}")
     verb = "would change" if dry_run else "changed"
     click.echo(f"{len(found)} respondents' schedules {verb}.")
     if dry_run:

@@ -151,17 +151,30 @@ def _contact(check: RowCheck) -> ContactDetails | None:
     try:
         phone = normalise_phone(check.text("phone")) if check.text("phone") else None
     except InvalidContact as problem:
-        check.fail("phone", str(problem))
+        check.fail("phone", contact_problem(problem))
     try:
         email = normalise_email(check.text("email")) if check.text("email") else None
     except InvalidContact as problem:
-        check.fail("email", str(problem))
+        check.fail("email", contact_problem(problem))
     if not check.text("phone") and not check.text("email"):
         check.fail("phone", _("give a phone number or an e-mail address"))
     if check.problems:
         return None
     return ContactDetails(name=check.text("name"), phone=phone, email=email)
 
+
+def contact_problem(problem: InvalidContact) -> str:
+    """What is wrong with a phone number or e-mail address, in the page's language (portal.contacts
+    says it in English, and never repeats the value)."""
+    return _(str(problem))
+
+
+# The keystore's refusals (portal.contacts.book, in English), marked so the catalogue carries them.
+_CONTACT_REFUSALS = (
+    N_("not a phone number"),
+    N_("not a valid phone number (Norwegian numbers need 8 digits)"),
+    N_("not an e-mail address"),
+)
 
 # Consent refusals (portal.families.consent, in English), marked so the catalogue carries them.
 _CONSENT_REFUSALS = (

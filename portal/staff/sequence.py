@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from portal.audit import record
 from portal.protocol import allocation as pure
 from portal.protocol.model import Protocol
+from portal.staff.i18n import N_, _
 from portal.staff.records import AllocationRecord, AllocationSlot
 
 
@@ -30,7 +31,7 @@ class AllocationError(ValueError):
     """An allocation that cannot be made; the message says what to do."""
 
 
-NO_KEY = ("the portal has no allocation key (PORTAL_ALLOCATION_KEY); the data manager sets it "
+NO_KEY = N_("the portal has no allocation key (PORTAL_ALLOCATION_KEY); the data manager sets it "
           "before the sequence is generated")
 
 
@@ -39,7 +40,7 @@ class Seal:
 
     def __init__(self, key: bytes | None) -> None:
         if key is None:
-            raise AllocationError(NO_KEY)
+            raise AllocationError(_(NO_KEY))
         self._aead = AESGCM(key[:32])
 
     def seal(self, slot: pure.Slot) -> str:

@@ -13,6 +13,7 @@ from portal.audit import AuditEvent, record
 from portal.contacts import ContactDetails, contact_book
 from portal.families import withdrawal
 from portal.families.models import Alert, Family, Invitation, Respondent
+from portal.staff.i18n import _
 from portal.staff.models import StaffUser
 from portal.staff.records import AllocationRecord, Note, StaffAttempt
 
@@ -30,9 +31,9 @@ def withdraw(
     session: Session, family: Family, user: StaffUser, *, scope: str, reason: str, now: dt.datetime
 ) -> None:
     if scope not in SCOPES:
-        raise WithdrawalError("Choose what the family asked for: stop contact, or erase.")
+        raise WithdrawalError(_("Choose what the family asked for: stop contact, or erase."))
     if not reason.strip():
-        raise WithdrawalError("Write the reason (no names): the audit trail keeps it.")
+        raise WithdrawalError(_("Write the reason (no names): the audit trail keeps it."))
     try:
         if scope == "stop_contact":
             count = withdrawal.stop_contact(family, now)
@@ -42,7 +43,7 @@ def withdraw(
         pseudonyms = [r.pseudonym for r in family.respondents]
         deleted = withdrawal.erase(session, family, now)
     except withdrawal.AlreadyErased:
-        raise WithdrawalError("This family's data has already been erased.") from None
+        raise WithdrawalError(_("This family's data has already been erased.")) from None
     book = contact_book()
     for pseudonym in pseudonyms:
         book.erase(pseudonym)

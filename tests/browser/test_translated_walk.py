@@ -22,6 +22,7 @@ from tests.conftest import Clock
 from tests.measures.conftest import make_app
 from tests.staff.conftest import create_account, sign_in
 from tests.support.builders import enrol_family
+from tests.support.live import AxeFindings
 from tests.support.packs import ABOUT, marked_text
 
 pytestmark = pytest.mark.browser
@@ -126,13 +127,10 @@ def test_the_print_view_starts_each_instrument_on_a_new_page(app: Flask, clock: 
 
 
 def _accessibility_problems(context: Any, urls: list[str]) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe, found = Axe(), []
+    axe = AxeFindings()
     for url in urls:
         page = context.new_page()
         page.goto(url)
-        found += [f"{url}: {v['id']} {[n['html'][:80] for n in v['nodes']]}"
-                  for v in axe.run(page).response["violations"]]
+        axe.check(page)
         page.close()
-    return found
+    return axe.found

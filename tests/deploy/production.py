@@ -7,8 +7,6 @@ environment comes from the template, sourced by a shell as deploy/portal-flask d
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import os
 import re
 import shlex
@@ -19,11 +17,6 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -96,26 +89,6 @@ def sourced(env_file: Path) -> dict[str, str]:
                          capture_output=True, check=True, env={"PATH": os.environ["PATH"]}).stdout
     pairs = (item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
     return {key: value for key, value in pairs if key.startswith("PORTAL_")}
-
-
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1 and its key, as nginx reads them."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                       critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return cert_path, key_path
 
 
 def site_on_loopback(https_port: int, http_port: int, app_port: int, cert: Path, key: Path,

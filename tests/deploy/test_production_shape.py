@@ -49,7 +49,6 @@ from tests.deploy.production import (
     fill_template,
     logrotate_debug,
     negotiated_protocol,
-    self_signed,
     server_places,
     site_on_loopback,
     sourced,
@@ -61,6 +60,7 @@ from tests.faults.walker import Answer, Parent, csrf
 from tests.messaging.servers import Mailbox, smtp_server
 from tests.staff.conftest import PASSWORD, create_account
 from tests.support import postgres
+from tests.support.certificates import self_signed
 
 OSLO = ZoneInfo("Europe/Oslo")
 LINK = re.compile(r"baseline link: (https://\S+)")

@@ -92,11 +92,12 @@ def seeded(app: Flask, clock: Clock) -> Seeded:
     return seed_study(app, clock)
 
 
-def make_user(app: Flask, *, role: str, blinded: bool, email: str | None = None) -> int:
+def make_user(app: Flask, *, role: str, blinded: bool, email: str | None = None, language: str = "en") -> int:
+    """An account whose pages speak English unless `language` says otherwise."""
     with app.app_context():
         user = StaffUser(email=email or f"{role}-{int(blinded)}@staff.example", password_hash="-", role=role,
                          sites=[], blinded=blinded, active=True, created_at=registry.now(),
-                         totp_secret="JBSWY3DPEHPK3PXP")
+                         totp_secret="JBSWY3DPEHPK3PXP", language=language)
         db.session.add(user)
         db.session.commit()
         return user.id

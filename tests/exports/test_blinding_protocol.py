@@ -14,10 +14,10 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 
-from portal import create_app, registry
+from portal import registry
 from portal.audit import AuditEvent, verify
-from portal.db import Stores, db
-from tests.conftest import Clock, csrf_from
+from portal.db import db
+from tests.conftest import Clock, app_on_study, csrf_from, shipped_study
 from tests.exports.conftest import ARMS, Seeded, make_user, record_unblinding, seed_study, sign_in
 
 pytestmark = pytest.mark.databases
@@ -119,18 +119,11 @@ def test_the_web_page_shows_letters_to_everyone_until_the_unblinding_and_then_on
 def test_a_study_that_is_not_blinded_exports_true_arms_when_asked_without_a_record(
     environ: dict[str, str], tmp_path: Path, clock: Clock
 ) -> None:
-    source = Path("studies/family-partner.yaml").read_text(encoding="utf-8")
-    study = tmp_path / "open.yaml"
-    study.write_text(source.replace("blinded: true", "blinded: false"), encoding="utf-8")
-    app = create_app({"environ": {**environ, "PORTAL_STUDY_FILE": str(study)},
-                      "instance_path": tmp_path / "instance", "CLOCK": clock})
-    try:
+    study = shipped_study().replace("blinded: true", "blinded: false")
+    with app_on_study(environ, tmp_path / "open-study", clock, study) as app:
         seed_study(app, clock)
         runner = app.test_cli_runner()
         assert export(runner, tmp_path / "open", "--unblinded")[0] == 0
         assert arms_in(tmp_path / "open") == set(ARMS)
         assert export(runner, tmp_path / "letters")[0] == 0
         assert arms_in(tmp_path / "letters") == {"A", "B"}
-    finally:
-        stores: Stores = app.extensions["portal.db"]
-        stores.dispose()

@@ -21,7 +21,7 @@ from tests.conftest import Clock
 from tests.exports.conftest import record_unblinding
 from tests.respond.conftest import Parent, compiled_catalogues  # noqa: F401 - the pages must be translated
 from tests.support.builders import enrol_family
-from tests.support.packs import install_test_pack
+from tests.support.packs import private_instruments
 
 pytestmark = pytest.mark.databases
 LABEL = "T0 who5 translation pack version (empty: own text)"
@@ -29,10 +29,7 @@ LABEL = "T0 who5 translation pack version (empty: own text)"
 
 @pytest.fixture
 def packs(tmp_path: Path) -> Path:
-    folder = tmp_path / "private-instruments"
-    folder.mkdir()
-    install_test_pack(folder, "who5", "pl", version="3")
-    return folder
+    return private_instruments(tmp_path, ("who5", "pl"), version="3")
 
 
 @pytest.fixture

@@ -8,13 +8,9 @@ minutes with nothing listening, then the relay back on the same port: every mess
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import select
@@ -23,7 +19,7 @@ from portal.db import db
 from portal.families.models import Alert
 from portal.messaging.models import ContactAttempt, MessageStatus, OutboxMessage
 from tests.messaging.journey import oslo
-from tests.messaging.servers import Mailbox, free_port
+from tests.messaging.servers import free_port, smtp_server
 from tests.support.builders import enrol_family
 
 pytestmark = pytest.mark.databases
@@ -43,20 +39,6 @@ def relay_port() -> int:
 @pytest.fixture
 def environ(environ: dict[str, str], relay_port: int) -> dict[str, str]:
     return {**environ, "PORTAL_SMTP_PORT": str(relay_port)}
-
-
-@contextmanager
-def relay_on(port: int) -> Iterator[Mailbox]:
-    """The relay back on the port the portal was configured with."""
-    mailbox, loop = Mailbox(), asyncio.new_event_loop()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port, loop=loop)
-    controller.start()
-    mailbox.loop = loop
-    try:
-        yield mailbox
-    finally:
-        controller.stop()
-        loop.close()
 
 
 def outbox(app: Flask) -> list[OutboxMessage]:
@@ -96,7 +78,7 @@ def test_an_hour_without_a_mail_relay_keeps_every_message_waiting_and_sends_each
         assert set(db.session.scalars(select(ContactAttempt.outcome))) == {"retry"}
         assert db.session.scalars(select(Alert)).all() == []  # a waiting message is nobody's alarm yet
 
-    with relay_on(relay_port) as mailbox:
+    with smtp_server(port=relay_port) as (mailbox, _port):  # back on the port the portal was given
         moment = OUTAGE_STARTS + HOUR
         while moment <= OUTAGE_STARTS + 2 * HOUR:
             dispatch(runner, moment)

@@ -7,25 +7,16 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.measures import Instrument, Item, Option, Rounding, Scale, load_catalogue, score
+from portal.measures import Instrument, Rounding, Scale, load_catalogue, score
 from portal.measures import shipped_instrument_dir as shipped
+from tests.measures.conftest import instrument, likert
 
 SHIPPED = load_catalogue([shipped()])
 
 
-def _likert(item_id: str, codes: range, reverse: bool) -> Item:
-    options = tuple(Option(code=c, label={"en": str(c)}) for c in codes)
-    return Item(id=item_id, type="likert", text={"en": item_id}, options=options, reverse=reverse)
-
-
-PRORATED = Instrument(
-    id="prorated",
-    version="1",
-    title={"en": "p"},
-    instructions={"en": "p"},
-    languages=("en",),
-    items=tuple(_likert(f"p{i}", range(0, 3), reverse=i % 2 == 0) for i in range(1, 6)),
-    scales=(
+PRORATED = instrument(
+    [likert(f"p{i}", range(0, 3), reverse=i % 2 == 0) for i in range(1, 6)],
+    [
         Scale(
             id="sum",
             items=tuple(f"p{i}" for i in range(1, 6)),
@@ -41,17 +32,8 @@ PRORATED = Instrument(
             multiply=10,
             rounding=Rounding(digits=1, mode="half_up"),
         ),
-    ),
-    flags=(),
-    licence="x",
-    source="x",
-    permission="free",
-    translation_sources={},
-    age_min_years=None,
-    age_max_years=None,
-    respondent="parent",
-    allow_missing=False,
-    examples=(),
+    ],
+    instrument_id="prorated",
 )
 INSTRUMENTS = [*SHIPPED.values(), PRORATED]
 

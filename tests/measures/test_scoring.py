@@ -2,35 +2,8 @@
 
 from __future__ import annotations
 
-from portal.measures import Catalogue, Instrument, Item, Option, Rounding, Scale, score
-
-
-def likert(item_id: str, codes: range, reverse: bool = False) -> Item:
-    options = tuple(Option(code=c, label={"en": str(c)}) for c in codes)
-    return Item(id=item_id, type="likert", text={"en": item_id}, options=options, reverse=reverse)
-
-
-def instrument(items: list[Item], scales: list[Scale]) -> Instrument:
-    return Instrument(
-        id="t",
-        version="1",
-        title={"en": "t"},
-        instructions={"en": "t"},
-        languages=("en",),
-        items=tuple(items),
-        scales=tuple(scales),
-        flags=(),
-        licence="x",
-        source="x",
-        permission="free",
-        translation_sources={},
-        age_min_years=None,
-        age_max_years=None,
-        respondent="parent",
-        allow_missing=False,
-        examples=(),
-    )
-
+from portal.measures import Catalogue, Rounding, Scale, score
+from tests.measures.conftest import instrument, likert
 
 SDQ_LIKE = instrument(
     [likert(f"q{i}", range(0, 3), reverse=(i == 5)) for i in range(1, 6)],

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from tests.messaging.servers import Gateway, Mailbox, sms_gateway, smtp_server
+from tests.support.catalogues import compile_stale
 
-ROOT = Path(__file__).resolve().parents[2]
 RECEIPT_KEY = b"r" * 32
 BASE_URL = "https://familiestudien.example.no"  # as long as a real study address
 
@@ -20,13 +17,7 @@ BASE_URL = "https://familiestudien.example.no"  # as long as a real study addres
 @pytest.fixture(scope="session", autouse=True)
 def outbound_catalogues() -> None:
     """Compile the outbound catalogues when a .po is newer than its .mo (as `make catalogues` does)."""
-    for po in (ROOT / "translations").glob("*/LC_MESSAGES/outbound.po"):
-        mo = po.with_suffix(".mo")
-        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-            with po.open("rb") as source:
-                catalog = read_po(source)
-            with mo.open("wb") as target:
-                write_mo(target, catalog)
+    compile_stale("outbound")
 
 
 @pytest.fixture

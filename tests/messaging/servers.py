@@ -7,11 +7,13 @@ import email
 import email.policy
 import json
 import socket
+import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -45,6 +47,7 @@ class Mailbox:
         self.released: asyncio.Event | None = None
         self.refuse_with: str | None = None  # e.g. "550 no such user"
         self.logins: list[str] = []
+        self.on_accept: Callable[[Mail], None] | None = None  # called with each mail before its 250
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_with:
@@ -60,13 +63,15 @@ class Mailbox:
                 return "421 the client went away"  # never answered 250, so never accepted
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         body = parsed.get_body(preferencelist=("plain",))
+        mail = Mail(
+            to=list(envelope.rcpt_tos), message_id=str(parsed["Message-ID"]),
+            subject=str(parsed["Subject"]), body=body.get_content() if body else "",
+            language=str(parsed["Content-Language"]), mail_from=envelope.mail_from,
+        )
+        if self.on_accept is not None:
+            self.on_accept(mail)
         with self.lock:
-            self.mails.append(Mail(
-                to=list(envelope.rcpt_tos), message_id=str(parsed["Message-ID"]),
-                subject=str(parsed["Subject"]), body=body.get_content() if body else "",
-                language=str(parsed["Content-Language"]),
-                mail_from=envelope.mail_from,
-            ))
+            self.mails.append(mail)
         return "250 OK"
 
     def hold(self, after: int) -> None:
@@ -94,16 +99,42 @@ class Authenticator:
         return AuthResult(success=ok)
 
 
+class _ClientProbingController(Controller):
+    """For implicit TLS: aiosmtpd's start-up probe wraps its socket with the server's context; probe as a
+    client does (trusting what SSL_CERT_FILE names)."""
+
+    def _trigger_server(self) -> None:
+        client = ssl.create_default_context()
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as raw, \
+                client.wrap_socket(raw, server_hostname="127.0.0.1") as wrapped:
+            wrapped.recv(1024)
+
+
+def _tls_options(certificate: tuple[Path, Path], implicit: bool) -> dict[str, Any]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    return {"ssl_context": context} if implicit else {"tls_context": context, "require_starttls": True}
+
+
 @contextmanager
-def smtp_server(login: tuple[str, str] | None = None) -> Iterator[tuple[Mailbox, int]]:
+def smtp_server(login: tuple[str, str] | None = None, *, port: int | None = None,
+                certificate: tuple[Path, Path] | None = None, implicit_tls: bool = False
+                ) -> Iterator[tuple[Mailbox, int]]:
+    """aiosmtpd on 127.0.0.1 (on `port`, else a free one), keeping what it accepts in a Mailbox.
+
+    `login`: it offers AUTH and notes who logged in. `certificate` (cert, key): it requires STARTTLS,
+    or with `implicit_tls` speaks TLS from the first byte."""
     mailbox = Mailbox()
-    port = free_port()
+    port = port or free_port()
     options: dict[str, Any] = {}
     if login:
         options = {"authenticator": Authenticator(mailbox, *login), "auth_require_tls": False,
                    "auth_required": False}
+    if certificate:
+        options.update(_tls_options(certificate, implicit_tls))
     loop = asyncio.new_event_loop()  # ours, so that we can close it (the Controller leaves its own open)
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port, loop=loop, **options)
+    kind = _ClientProbingController if certificate and implicit_tls else Controller
+    controller = kind(mailbox, hostname="127.0.0.1", port=port, loop=loop, **options)
     controller.start()
     mailbox.loop = loop
     try:

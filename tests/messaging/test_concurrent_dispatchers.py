@@ -84,6 +84,13 @@ def _sent_keys(app: Flask) -> set[str]:
         return set(db.session.scalars(select(OutboxMessage.idempotency_key).filter_by(status="sent")))
 
 
+def _claimants(app: Flask) -> set[int]:
+    """The processes whose claims are still out (a worker id is host:pid:random)."""
+    with app.app_context():
+        workers = db.session.scalars(select(OutboxMessage.claimed_by).filter_by(status="sending").distinct())
+        return {int(worker.rsplit(":", 2)[1]) for worker in workers if worker}
+
+
 def _delivered_keys(mailbox: Mailbox) -> Counter[str]:
     return Counter(mail.message_id.removeprefix("<").partition("@")[0] for mail in mailbox.mails)
 
@@ -127,6 +134,7 @@ def test_four_dispatchers_send_each_message_once_even_when_one_is_killed_mid_bat
     stranded, retried = statuses["sending"], statuses["pending"]  # leased by the victim; timed out, put back
     assert stranded > 0 and statuses == Counter({"sent": MESSAGES - stranded - retried, "sending": stranded,
                                                  "pending": retried}), statuses
+    assert _claimants(outbox) == {victim.pid}  # the survivors finished every claim of theirs
     assert outcomes == Counter({"accepted": statuses["sent"], "retry": retried}), outcomes
     assert _delivered_keys(mailbox) == Counter(dict.fromkeys(_sent_keys(outbox), 1))
 

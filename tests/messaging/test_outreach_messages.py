@@ -13,11 +13,10 @@ from sqlalchemy import func, select
 from portal.db import db
 from portal.families.models import Alert
 from portal.messaging.models import ContactAttempt, MessageKind, MessageStatus, OutboxMessage
-from portal.messaging.on_call import raise_alert
 from tests.messaging.conftest import BASE_URL
 from tests.messaging.journey import Journey, oslo
 from tests.messaging.servers import Gateway, Mailbox
-from tests.support.builders import Enrolled, enrol_family, family_by_pseudonym
+from tests.support.builders import Enrolled, enrol_family, family_by_pseudonym, raise_test_alert
 
 pytestmark = pytest.mark.databases
 
@@ -83,13 +82,7 @@ def test_a_safety_alert_tells_the_on_call_address_at_night_and_names_nobody(
 ) -> None:
     family = _enrolled(app, journey)
     night = oslo(2026, 9, 2, 23, 40)
-    with app.app_context():
-        found = family_by_pseudonym(family.family)
-        respondent = found.respondents[0]
-        raise_alert(db.session.connection(), family_id=found.id, respondent_id=respondent.id,
-                    invitation_id=respondent.invitations[0].id, kind="phq9_item9", detail="wave T0",
-                    now=night.astimezone(dt.UTC), tell_on_call=True)
-        db.session.commit()
+    raise_test_alert(app, family.family, now=night.astimezone(dt.UTC))
     journey.dispatch(night)
     [mail] = [m for m in mailbox.mails if m.to == [ON_CALL]]
     assert mail.subject == "Familiestudien: et varsel må følges opp"
@@ -109,19 +102,14 @@ def test_without_an_on_call_address_the_alert_message_fails_once_and_raises_no_f
     protocol = app.extensions["portal.protocol"]
     monkeypatch.setitem(app.extensions, "portal.protocol", replace(protocol, on_call=None))
     moment = oslo(2026, 9, 2, 10, 0)
-    with app.app_context():
-        found = family_by_pseudonym(family.family)
-        respondent = found.respondents[0]
-        raise_alert(db.session.connection(), family_id=found.id, respondent_id=respondent.id,
-                    invitation_id=respondent.invitations[0].id, kind="phq9_item9", detail="wave T0",
-                    now=moment.astimezone(dt.UTC), tell_on_call=True)
-        db.session.commit()
+    raise_test_alert(app, family.family, now=moment.astimezone(dt.UTC))
     journey.dispatch(moment)
     with app.app_context():
         message = db.session.scalars(select(OutboxMessage).filter_by(kind=MessageKind.alert)).one()
         assert (message.status, message.last_error) == (
             MessageStatus.failed, "the study file names no on-call address (study.on_call)")
         assert db.session.scalar(select(func.count()).select_from(Alert)) == 1  # no alert about the alert
+        baseline = family_by_pseudonym(family.family).respondents[0].invitations[0]
         assert db.session.scalar(select(func.count()).select_from(ContactAttempt).filter_by(
-            invitation_id=respondent.invitations[0].id, outcome="failed")) == 0
+            invitation_id=baseline.id, outcome="failed")) == 0
     assert all(m.to != [ON_CALL] for m in mailbox.mails)

@@ -5,32 +5,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.conftest import Clock, csrf_from
 from tests.support.builders import Enrolled, enrol_family
-
-TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"
+from tests.support.catalogues import compile_stale
 
 
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogues() -> None:
     """A missing or stale .mo falls back to English silently: compile before any page is read."""
-    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
-        with po_path.open("rb") as source:
-            catalog = read_po(source)
-        with mo_path.open("wb") as target:
-            write_mo(target, catalog)
+    compile_stale("messages")
 
 
 @dataclass

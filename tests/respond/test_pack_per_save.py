@@ -23,7 +23,7 @@ from portal.respond.answers import Draft, shown_pack
 from tests.conftest import Clock
 from tests.respond.conftest import Parent, first_options, hidden_fields
 from tests.support.builders import enrol_family
-from tests.support.packs import filled_rows, install_test_pack, shipped, write_csv
+from tests.support.packs import filled_rows, private_instruments, shipped, write_csv
 
 pytestmark = pytest.mark.databases
 Kept = tuple[str, str | None, str | None, bool]
@@ -31,11 +31,7 @@ Kept = tuple[str, str | None, str | None, bool]
 
 @pytest.fixture
 def packs(tmp_path: Path) -> Path:
-    folder = tmp_path / "private-instruments"
-    folder.mkdir()
-    install_test_pack(folder, "who5", "pl")
-    install_test_pack(folder, "phq9", "pl")
-    return folder
+    return private_instruments(tmp_path, ("who5", "pl"), ("phq9", "pl"))
 
 
 @pytest.fixture

@@ -5,13 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pyotp
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
@@ -20,8 +17,8 @@ from portal import registry
 from portal.db import db
 from portal.staff import accounts, sealing
 from tests.conftest import Clock, csrf_from
+from tests.support.catalogues import compile_stale
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery staple"
 SITES = {"admin": [], "coordinator": ["larvik"], "analyst": []}
 
@@ -29,13 +26,7 @@ SITES = {"admin": [], "coordinator": ["larvik"], "analyst": []}
 @pytest.fixture(scope="session", autouse=True)
 def staff_catalogues() -> None:
     """Compile the staff catalogues when a .po is newer than its .mo (as `make catalogues` does)."""
-    for po in ROOT.joinpath("translations").glob("*/LC_MESSAGES/staff.po"):
-        mo = po.with_suffix(".mo")
-        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-            with po.open("rb") as source:
-                catalog = read_po(source)
-            with mo.open("wb") as target:
-                write_mo(target, catalog)
+    compile_stale("staff")
 
 
 @pytest.fixture

@@ -10,24 +10,16 @@ from portal.audit import AuditEvent
 from portal.db import db
 from portal.families.models import Alert
 from portal.messaging.models import MessageKind, OutboxMessage
-from portal.messaging.on_call import raise_alert
 from tests.conftest import Clock
 from tests.staff.conftest import StaffFactory
-from tests.support.builders import Enrolled, enrol_family, family_by_pseudonym
+from tests.support.builders import Enrolled, enrol_family, raise_test_alert
 
 pytestmark = pytest.mark.databases
 BADGE = '<span class="badge">{n}<span class="visually-hidden"> open</span></span>'
 
 
 def _raise(app: Flask, family: Enrolled, clock: Clock, kind: str = "phq9_item9") -> int:
-    with app.app_context():
-        found = family_by_pseudonym(family.family)
-        respondent = found.respondents[0]
-        alert_id = raise_alert(db.session.connection(), family_id=found.id, respondent_id=respondent.id,
-                               invitation_id=respondent.invitations[0].id, kind=kind, detail="wave T0",
-                               now=clock.now, tell_on_call=kind == "phq9_item9")
-        db.session.commit()
-        return alert_id
+    return raise_test_alert(app, family.family, now=clock.now, kind=kind, tell_on_call=kind == "phq9_item9")
 
 
 def test_an_alert_names_respondent_and_wave_shows_name_and_phone_and_the_read_is_audited(

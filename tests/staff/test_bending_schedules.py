@@ -11,13 +11,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from portal import create_app
 from portal.audit import AuditEvent
-from portal.config import PROJECT_ROOT
-from portal.db import Stores, db
+from portal.db import db
 from portal.families.models import Invitation, Respondent, Response
 from portal.messaging.models import MessageStatus, OutboxMessage
-from tests.conftest import Clock
+from tests.conftest import Clock, app_on_study, shipped_study
 from tests.staff.conftest import StaffFactory
 from tests.support.builders import enrol_family
 
@@ -115,17 +113,12 @@ def test_correcting_the_baseline_re_plans_waves_not_yet_opened_and_keeps_answers
 @pytest.fixture
 def new_reminders_app(environ: dict[str, str], tmp_path: Path, clock: Clock) -> Iterator[Flask]:
     """The same database, served with a protocol file where T1 reminds on days 5 and 10 only."""
-    text = (PROJECT_ROOT / "studies" / "family-partner.yaml").read_text(encoding="utf-8")
+    text = shipped_study()
     marker = "id: T1\n    offset_months: 3\n    window: {opens_days_before: 7, closes_days_after: 28}\n"
     assert marker in text
     text = text.replace(marker + "    reminder_days: [7, 14, 28]", marker + "    reminder_days: [5, 10]")
-    study = tmp_path / "reminders.yaml"
-    study.write_text(text, encoding="utf-8")
-    app = create_app({"environ": {**environ, "PORTAL_STUDY_FILE": str(study)},
-                      "instance_path": tmp_path / "instance2", "CLOCK": clock, "PASSWORD_CHEAP": True})
-    yield app
-    stores: Stores = app.extensions["portal.db"]
-    stores.dispose()
+    with app_on_study(environ, tmp_path / "reminders", clock, text, PASSWORD_CHEAP=True) as app:
+        yield app
 
 
 def test_when_only_reminder_days_change_re_planning_moves_the_queued_reminders(

@@ -9,11 +9,9 @@ import pytest
 from flask import Flask
 from playwright.sync_api import expect
 
-from portal.db import db
-from portal.messaging.on_call import raise_alert
 from tests.conftest import Clock
 from tests.staff.conftest import at, create_account, sign_in_page
-from tests.support.builders import enrol_family, family_by_pseudonym
+from tests.support.builders import enrol_family, raise_test_alert
 from tests.support.live import AxeFindings, artifacts_folder, require_chromium, walk_in_chromium
 
 pytestmark = pytest.mark.browser
@@ -21,13 +19,7 @@ pytestmark = pytest.mark.browser
 
 def _family_with_an_alert(app: Flask, clock: Clock) -> str:
     family = enrol_family(app, now=clock.now)
-    with app.app_context():
-        found = family_by_pseudonym(family.family)
-        respondent = found.respondents[0]
-        raise_alert(db.session.connection(), family_id=found.id, respondent_id=respondent.id,
-                    invitation_id=respondent.invitations[0].id, kind="phq9_item9", detail="wave T0",
-                    now=clock.now, tell_on_call=True)
-        db.session.commit()
+    raise_test_alert(app, family.family, now=clock.now)
     return family.family
 
 

@@ -110,13 +110,18 @@ def test_the_printed_list_and_a_refused_search_speak_the_accounts_language(
     assert refused.status_code == 400 and "Det er ikke et helt telefonnummer" in refused.text
 
 
+def _complete_baseline(family: Enrolled, clock: Clock) -> None:
+    """The parent started and sent the baseline (in the caller's app context; the caller commits)."""
+    invitation = family_by_pseudonym(family.family).respondents[0].invitations[0]
+    invitation.start(clock.now)
+    invitation.complete(clock.now)
+
+
 def test_completed_withdrawn_and_stopped_families_are_not_on_the_list(
     app: Flask, clock: Clock, world: dict[str, Enrolled], staff: StaffFactory
 ) -> None:
     with app.app_context():
-        invitation = family_by_pseudonym(world["fresh"].family).respondents[0].invitations[0]
-        invitation.start(clock.now)
-        invitation.complete(clock.now)
+        _complete_baseline(world["fresh"], clock)
         family_by_pseudonym(world["overdue_less"].family).status = "contact_stopped"
         db.session.commit()
     page = staff("coordinator").client.get("/staff/calls").text
@@ -207,9 +212,7 @@ def test_a_search_outside_the_list_points_to_the_family(
     app: Flask, clock: Clock, world: dict[str, Enrolled], staff: StaffFactory
 ) -> None:
     with app.app_context():
-        invitation = family_by_pseudonym(world["fresh"].family).respondents[0].invitations[0]
-        invitation.start(clock.now)
-        invitation.complete(clock.now)
+        _complete_baseline(world["fresh"], clock)
         db.session.commit()
     page = _search(staff("coordinator"), "anna").text
     assert _shown(page) == []

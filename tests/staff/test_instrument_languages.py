@@ -22,18 +22,14 @@ from tests.conftest import Clock
 from tests.respond.conftest import Parent, compiled_catalogues  # noqa: F401 - the pages must be translated
 from tests.staff.conftest import StaffFactory
 from tests.support.builders import enrol_family
-from tests.support.packs import filled_rows, install_test_pack, marked_text, shipped, write_csv
+from tests.support.packs import filled_rows, marked_text, private_instruments, shipped, write_csv
 
 pytestmark = pytest.mark.databases
 
 
 @pytest.fixture
 def packs(tmp_path: Path) -> Path:
-    folder = tmp_path / "private-instruments"
-    folder.mkdir()
-    install_test_pack(folder, "who5", "pl")
-    install_test_pack(folder, "who5", "ar")
-    return folder
+    return private_instruments(tmp_path, ("who5", "pl"), ("who5", "ar"))
 
 
 @pytest.fixture

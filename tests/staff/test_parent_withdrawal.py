@@ -13,7 +13,7 @@ from portal.families.models import Invitation, InvitationState, Respondent, Resp
 from portal.messaging.models import MessageStatus, OutboxMessage
 from tests.conftest import Clock
 from tests.staff.conftest import StaffFactory
-from tests.support.builders import enrol_family
+from tests.support.builders import answer_baseline, enrol_family
 
 pytestmark = pytest.mark.databases
 
@@ -28,18 +28,6 @@ def _pending(app: Flask, pseudonym: str) -> list[str]:
             .where(Respondent.pseudonym == pseudonym, OutboxMessage.status == MessageStatus.pending)
             .order_by(OutboxMessage.due_at)
         ))
-
-
-def _answer_t0(app: Flask, pseudonym: str, clock: Clock) -> None:
-    with app.app_context():
-        respondent = db.session.scalars(select(Respondent).filter_by(pseudonym=pseudonym)).one()
-        invitation = respondent.invitations[0]
-        invitation.start(clock.now)
-        db.session.add(Response(invitation_id=invitation.id, instrument_id="who5", instrument_version="1",
-                                language="nb", answers={"who5_1": 3}, status="completed",
-                                started_at=clock.now, completed_at=clock.now))
-        invitation.complete(clock.now)
-        db.session.commit()
 
 
 def _actions(app: Flask, subject: str) -> list[tuple[str, str]]:
@@ -86,8 +74,8 @@ def test_erasing_one_parent_deletes_only_their_answers_and_contact_and_says_so_f
 ) -> None:
     family = enrol_family(app, now=clock.now, people=PARENTS)
     mother, father = family.respondents
-    _answer_t0(app, mother, clock)
-    _answer_t0(app, father, clock)
+    answer_baseline(app, mother, now=clock.now)
+    answer_baseline(app, father, now=clock.now)
     coordinator = staff("coordinator")
     url = f"/staff/respondents/{father}/withdraw"
     assert "cannot be undone" in coordinator.client.get(url).text

@@ -11,14 +11,13 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from portal import create_app
-from portal.config import PROJECT_ROOT
-from portal.db import Stores, db
+from portal.db import db
 from portal.messaging.models import OutboxMessage
 from portal.protocol.model import Wave
 from portal.protocol.replan import WavePlan, compare
 from portal.protocol.schedule import plan_wave
-from tests.conftest import Clock
+from portal.staff.schedule_words import describe
+from tests.conftest import Clock, app_on_study, csrf_from, shipped_study
 from tests.staff.conftest import create_account, sign_in
 from tests.support.builders import enrol_family, family_by_pseudonym
 
@@ -64,22 +63,16 @@ def test_compare_names_added_removed_and_changed_waves() -> None:
            WavePlan("T5", dt.date(2029, 1, 8), at, at + dt.timedelta(days=30), ("who5",))]
     changes = compare(old, new)
     assert [(c.wave, c.kind) for c in changes] == [("T1", "changed"), ("T5", "added"), ("T4", "removed")]
-    assert changes[0].describe() == ["due 2027-01-08 → 2027-02-08", "adds gad7"]
+    assert describe(changes[0]) == ["due 2027-01-08 → 2027-02-08", "adds gad7"]  # English outside a request
 
 
 @pytest.fixture
 def changed_app(environ: dict[str, str], tmp_path: Path, clock: Clock) -> Iterator[Flask]:
     """The same database, served with a protocol file where T2 moved to 7 months and T4 became T5."""
-    text = (PROJECT_ROOT / "studies" / "family-partner.yaml").read_text(encoding="utf-8")
-    text = text.replace("id: T2\n    offset_months: 6", "id: T2\n    offset_months: 7")
+    text = shipped_study().replace("id: T2\n    offset_months: 6", "id: T2\n    offset_months: 7")
     text = text.replace("id: T4\n    offset_months: 18", "id: T5\n    offset_months: 24")
-    study = tmp_path / "changed.yaml"
-    study.write_text(text, encoding="utf-8")
-    app = create_app({"environ": {**environ, "PORTAL_STUDY_FILE": str(study)},
-                      "instance_path": tmp_path / "instance2", "CLOCK": clock, "PASSWORD_CHEAP": True})
-    yield app
-    stores: Stores = app.extensions["portal.db"]
-    stores.dispose()
+    with app_on_study(environ, tmp_path / "changed", clock, text, PASSWORD_CHEAP=True) as app:
+        yield app
 
 
 def test_a_changed_protocol_re_plans_only_what_has_not_begun(
@@ -120,3 +113,23 @@ def test_the_coordinator_sees_what_a_protocol_change_would_do(
     page = client.get("/staff/schedule/changes").text
     assert enrolled.family in page and "wave added" in page and "due " in page
     assert "Apply these changes" not in page  # the data manager applies
+
+
+def test_a_norwegian_account_reads_the_schedule_changes_in_norwegian(
+    app: Flask, changed_app: Flask, clock: Clock
+) -> None:
+    enrol_family(app, now=clock.now)
+    _id, email, secret = create_account(changed_app, role="coordinator", language="nb")
+    client = changed_app.test_client()
+    sign_in(client, email, secret, clock)
+    page = client.get("/staff/schedule/changes").text
+    assert "målepunkt lagt til" in page and "målepunkt fjernet" in page and "forfaller 2027-" in page
+    assert "wave added" not in page and "due 2027-" not in page
+    _id, email, secret = create_account(changed_app, role="admin", email="dm@study.example", language="nb")
+    manager = changed_app.test_client()
+    sign_in(manager, email, secret, clock)
+    form = manager.get("/staff/schedule/changes").text
+    applied = manager.post("/staff/schedule/changes", data={"csrf_token": csrf_from(form)},
+                           follow_redirects=True)
+    assert "Tidsplanen til 1 respondent er planlagt på nytt." in applied.text
+    assert "Re-planned" not in applied.text

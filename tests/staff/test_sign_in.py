@@ -14,12 +14,14 @@ from tests.conftest import Clock, csrf_from
 from tests.staff.conftest import PASSWORD, StaffFactory, create_account, sign_in
 
 pytestmark = pytest.mark.databases
+ENGLISH = {"Accept-Language": "en"}
 
 
 def _password(client, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    page = client.get("/staff/login")
+    """From an English browser: before sign-in the page speaks the browser's language."""
+    page = client.get("/staff/login", headers=ENGLISH)
     return client.post("/staff/login", data={"csrf_token": csrf_from(page.text), "email": email,
-                                             "password": password})
+                                             "password": password}, headers=ENGLISH)
 
 
 def test_password_then_code_signs_in_and_reaches_the_dashboard(app: Flask, clock: Clock) -> None:

@@ -15,21 +15,9 @@ from portal.staff.models import StaffUser
 from portal.staff.records import Note, StaffAttempt
 from tests.conftest import Clock
 from tests.staff.conftest import StaffFactory
-from tests.support.builders import enrol_family, family_by_pseudonym
+from tests.support.builders import answer_baseline, enrol_family, family_by_pseudonym
 
 pytestmark = pytest.mark.databases
-
-
-def _answered(app: Flask, family: str, clock: Clock) -> None:
-    """The mother answered WHO-5 at T0 and completed it."""
-    with app.app_context():
-        invitation = family_by_pseudonym(family).respondents[0].invitations[0]
-        invitation.start(clock.now)
-        db.session.add(Response(invitation_id=invitation.id, instrument_id="who5", instrument_version="1",
-                                language="nb", answers={"who5_1": 3}, status="completed",
-                                started_at=clock.now, completed_at=clock.now))
-        invitation.complete(clock.now)
-        db.session.commit()
 
 
 def _withdraw(coordinator, family: str, scope: str):  # type: ignore[no-untyped-def]
@@ -41,7 +29,7 @@ def test_stop_contact_keeps_answers_and_withdraws_what_lies_ahead(
     app: Flask, clock: Clock, staff: StaffFactory
 ) -> None:
     family = enrol_family(app, now=clock.now)
-    _answered(app, family.family, clock)
+    answer_baseline(app, family.respondents[0], now=clock.now)
     coordinator = staff("coordinator")
     assert _withdraw(coordinator, family.family, "stop_contact").status_code == 302
     with app.app_context():
@@ -60,7 +48,7 @@ def test_erase_deletes_answers_contacts_and_notes_and_leaves_a_tombstone(
     app: Flask, clock: Clock, staff: StaffFactory
 ) -> None:
     family = enrol_family(app, now=clock.now)
-    _answered(app, family.family, clock)
+    answer_baseline(app, family.respondents[0], now=clock.now)
     coordinator = staff("coordinator")
     url = f"/staff/families/{family.family}"
     coordinator.post(f"{url}/notes", {"text": "call in the evening"}, form_at=url)
@@ -90,7 +78,7 @@ def test_the_access_report_shows_everything_held_and_is_audited(
     app: Flask, clock: Clock, staff: StaffFactory
 ) -> None:
     family = enrol_family(app, now=clock.now)
-    _answered(app, family.family, clock)
+    answer_baseline(app, family.respondents[0], now=clock.now)
     coordinator = staff("coordinator")
     report = coordinator.client.get(f"/staff/respondents/{family.respondents[0]}/access-report").text
     for expected in ("Kari Testesen", "+4791111111", "kari@test.example", family.family, "2018-05",
@@ -107,7 +95,7 @@ def test_the_consort_flow_counts_per_arm_as_svg_and_csv(
     one = enrol_family(app, now=clock.now, arm="family_partner")
     enrol_family(app, now=clock.now, arm="usual_services",
                  people=[("mother", "nb", "B", "+4791112222", None)])
-    _answered(app, one.family, clock)
+    answer_baseline(app, one.respondents[0], now=clock.now)
     clock.advance(days=40)
     admin = staff("admin", blinded=False)
     page = admin.client.get("/staff/retention").text

@@ -6,13 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import Flask
+from sqlalchemy import select
 
 import portal.registry as registry
 from portal.contacts import ContactDetails
 from portal.db import db
 from portal.families.consent import Consent
 from portal.families.enrolment import NewFamily
-from portal.families.models import Family
+from portal.families.models import Family, Respondent, Response
+from portal.messaging.on_call import raise_alert
 from portal.security import derive_token
 from portal.staff.enrolment import Person, enrol, people_to_respondents
 
@@ -49,6 +51,30 @@ def enrol_family(
 
 
 def family_by_pseudonym(pseudonym: str) -> Family:
-    from sqlalchemy import select
-
     return db.session.scalars(select(Family).filter_by(pseudonym=pseudonym)).one()
+
+
+def answer_baseline(app: Flask, respondent: str, *, now: dt.datetime) -> None:
+    """The parent answered WHO-5 (one item) at T0 and sent it: their baseline is complete."""
+    with app.app_context():
+        parent = db.session.scalars(select(Respondent).filter_by(pseudonym=respondent)).one()
+        invitation = parent.invitations[0]
+        invitation.start(now)
+        db.session.add(Response(invitation_id=invitation.id, instrument_id="who5", instrument_version="1",
+                                language="nb", answers={"who5_1": 3}, status="completed",
+                                started_at=now, completed_at=now))
+        invitation.complete(now)
+        db.session.commit()
+
+
+def raise_test_alert(app: Flask, family: str, *, now: dt.datetime, kind: str = "phq9_item9",
+                     tell_on_call: bool = True) -> int:
+    """An alert on the family's first parent's baseline, as an answer that needs a follow-up raises it."""
+    with app.app_context():
+        found = family_by_pseudonym(family)
+        respondent = found.respondents[0]
+        alert_id = raise_alert(db.session.connection(), family_id=found.id, respondent_id=respondent.id,
+                               invitation_id=respondent.invitations[0].id, kind=kind, detail="wave T0",
+                               now=now, tell_on_call=tell_on_call)
+        db.session.commit()
+        return alert_id

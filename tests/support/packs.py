@@ -62,3 +62,12 @@ def install_test_pack(folder: Path, instrument_id: str, lang: str, version: str 
     path = folder / f"{instrument_id}.{lang}.yaml"
     path.write_text(pack_yaml(pack, Path("test-template.csv")), encoding="utf-8")
     return path
+
+
+def private_instruments(tmp_path: Path, *packs: tuple[str, str], version: str = "1") -> Path:
+    """A study team's private instrument folder with test packs (instrument, language) installed."""
+    folder = tmp_path / "private-instruments"
+    folder.mkdir()
+    for instrument_id, lang in packs:
+        install_test_pack(folder, instrument_id, lang, version=version)
+    return folder

@@ -10,6 +10,7 @@ from portal.db import db
 from portal.staff import access, accounts, allocation
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
+from portal.staff.i18n import _
 from portal.staff.models import StaffUser
 
 
@@ -28,7 +29,7 @@ def disable_user(user_id: int) -> WerkzeugResponse:
     user = _other_account(user_id)
     accounts.disable(db.session, user, actor=access.current_user().actor, now=registry.now())
     db.session.commit()
-    flash(f"{user.email} can no longer sign in.")
+    flash(_("%(email)s can no longer sign in.", email=user.email))
     return redirect(url_for("staff.users"))
 
 
@@ -38,7 +39,7 @@ def reset_user_2fa(user_id: int) -> WerkzeugResponse:
     user = _other_account(user_id)
     accounts.reset_second_factor(db.session, user, actor=access.current_user().actor, now=registry.now())
     db.session.commit()
-    flash(f"{user.email} sets up a new authenticator at the next sign-in.")
+    flash(_("%(email)s sets up a new authenticator at the next sign-in.", email=user.email))
     return redirect(url_for("staff.users"))
 
 

@@ -15,6 +15,7 @@ from portal.staff import alerts as service
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
 from portal.staff.forms import ResolveForm
+from portal.staff.i18n import _
 from portal.staff.models import StaffUser
 
 
@@ -47,7 +48,7 @@ def alerts() -> str:
     user = access.current_user()
     rows = service.open_and_recent(db.session, scope.visible_sites(user))
     return render_template(
-        "staff/alerts.html", alerts=rows, kinds=service.KINDS, contacts=contacts_for(rows, user),
+        "staff/alerts.html", alerts=rows, contacts=contacts_for(rows, user),
         zone=registry.protocol().timezone, may_resolve=user.role == "coordinator",
     )
 
@@ -65,10 +66,10 @@ def resolve_alert(alert_id: int) -> WerkzeugResponse:
         service.resolve(db.session, alert, user, registry.now(), form.note.data or "")
     except service.AlertError as problem:
         db.session.rollback()
-        flash(f"The alert is still open. {problem}")
+        flash(_("The alert is still open. %(why)s", why=problem))
     else:
         db.session.commit()
-        flash("Alert marked as resolved.")
+        flash(_("Alert marked as resolved."))
     if form.back.data == "family":
         family = db.session.get(Family, alert.family_id)
         return redirect(url_for("staff.family", pseudonym=family.pseudonym if family else "") + "#alerts")

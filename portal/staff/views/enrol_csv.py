@@ -19,7 +19,7 @@ from portal.staff import access, scope
 from portal.staff.access import roles
 from portal.staff.batch import UPLOAD_LIMIT, BatchRejected, enrol_rows, preview, upload_rows
 from portal.staff.blueprint import staff
-from portal.staff.i18n import _
+from portal.staff.i18n import _, ngettext
 from portal.staff.intake import ALL_COLUMNS, Problem
 
 BODY_LIMITS["staff.enrol_csv"] = 2 * UPLOAD_LIMIT  # the file, or its base64 with the confirmation
@@ -46,7 +46,8 @@ def enrol_csv() -> ResponseReturnValue:
         db.session.rollback()
         return render_template("staff/enrol_csv.html", columns=ALL_COLUMNS[:-1],
                                problems=rejected.problems), 400
-    flash(_("%(count)s families enrolled; every wave is scheduled.", count=len(done)))
+    flash(ngettext("%(num)d family enrolled; every wave is scheduled.",
+                   "%(num)d families enrolled; every wave is scheduled.", len(done)))
     return redirect(url_for("staff.dashboard"))
 
 

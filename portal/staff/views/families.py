@@ -26,7 +26,8 @@ def find_family() -> WerkzeugResponse:
         scope.families_in_scope(access.current_user()).where(Family.pseudonym == wanted)
     ).first()
     if found is None:
-        flash(f"No family {wanted} at your sites. Check the code: the last character catches most typos.")
+        flash(_("No family %(pseudonym)s at your sites. Check the code: the last character catches most "
+                "typos.", pseudonym=wanted))
         return redirect(url_for("staff.call_list"))
     return redirect(url_for("staff.family", pseudonym=found.pseudonym))
 
@@ -60,7 +61,7 @@ def add_note(pseudonym: str) -> WerkzeugResponse:
         flash(str(problem))
     else:
         db.session.commit()
-        flash("Note saved.")
+        flash(_("Note saved."))
     return redirect(url_for("staff.family", pseudonym=found.pseudonym) + "#notes")
 
 
@@ -101,7 +102,7 @@ def edit_contact(pseudonym: str) -> ResponseReturnValue:
     if respondent.family.status == "erased":
         abort(404)
     book = contact_book()
-    error = None
+    errors: dict[str, str] = {}
     if request.method == "POST":
         form = request.form
         try:
@@ -110,13 +111,13 @@ def edit_contact(pseudonym: str) -> ResponseReturnValue:
             )
             casework.change_contact(db.session, respondent, user, details, form.get("language", ""),
                                     registry.now())
-        except casework.CaseworkError as problem:
-            error = str(problem)
+        except casework.ContactRefused as refused:
+            errors = refused.errors
         else:
             db.session.commit()
             if book.session is not db.session:
                 book.session.commit()
-            flash("Contact details saved.")
+            flash(_("Contact details saved."))
             return redirect(url_for("staff.family", pseudonym=respondent.family.pseudonym))
     contact = None  # a refused change shows back what was typed, and reads nothing
     if request.method == "GET":
@@ -124,5 +125,5 @@ def edit_contact(pseudonym: str) -> ResponseReturnValue:
         db.session.commit()
     return render_template(
         "staff/edit_contact.html", respondent=respondent, contact=contact,
-        form=request.form, error=error, languages=registry.protocol().languages,
-    ), 400 if error else 200
+        form=request.form, errors=errors, languages=registry.protocol().languages,
+    ), 400 if errors else 200

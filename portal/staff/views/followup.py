@@ -8,10 +8,11 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from portal import registry
 from portal.db import db
 from portal.families.models import Invitation, InvitationClosed
-from portal.staff import access, casework, scope
+from portal.staff import access, casework, i18n, scope
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
 from portal.staff.forms import NOT_NOW, RevokeForm, resend_channels
+from portal.staff.i18n import Names, _
 from portal.staff.models import StaffUser
 from portal.staff.outreach import OutreachError
 from portal.staff.resend import resend_link
@@ -45,16 +46,17 @@ def revoke_link(invitation_id: int) -> WerkzeugResponse:
     form = RevokeForm()
     send = form.send.data if form.validate() else NOT_NOW
     casework.revoke_link(db.session, invitation, user, registry.now())
-    said = f"Earlier links and codes for {invitation.wave} no longer work."
+    wave = Names(i18n.language()).wave(invitation.wave)
     if send == NOT_NOW:
         db.session.commit()
-        flash(f"{said} Show the new link to pass it on, or send it again.")
+        flash(_("Earlier links and codes for %(wave)s no longer work. Show the new link to pass it on, "
+                "or send it again.", wave=wave))
     else:
-        _revoke_and_send(invitation, user, send, form.click.data, said)
+        _revoke_and_send(invitation, user, send, form.click.data, wave)
     return redirect(url_for("staff.family", pseudonym=invitation.respondent.family.pseudonym))
 
 
-def _revoke_and_send(invitation: Invitation, user: StaffUser, send: str, click: str, said: str) -> None:
+def _revoke_and_send(invitation: Invitation, user: StaffUser, send: str, click: str, wave: str) -> None:
     """The revoke stands even when the new link cannot go (then the page says why)."""
     try:
         resent = resend_link(db.session, invitation=invitation, channels=resend_channels(send), by=user,
@@ -63,10 +65,12 @@ def _revoke_and_send(invitation: Invitation, user: StaffUser, send: str, click: 
         db.session.rollback()
         casework.revoke_link(db.session, invitation, user, registry.now())
         db.session.commit()
-        flash(f"{said} The new link was not sent: {problem}")
+        flash(_("Earlier links and codes for %(wave)s no longer work. The new link was not sent: %(why)s",
+                wave=wave, why=problem))
         return
     db.session.commit()
-    flash(f"{said} {when_it_goes(resent, invitation.wave)}")
+    flash(_("Earlier links and codes for %(wave)s no longer work. %(sending)s", wave=wave,
+            sending=when_it_goes(resent, wave)))
 
 
 @staff.post("/invitations/<int:invitation_id>/interview")
@@ -78,7 +82,7 @@ def interview(invitation_id: int) -> WerkzeugResponse:
         casework.start_interview(db.session, invitation, user, registry.now())
     except (InvitationClosed, casework.CaseworkError) as problem:
         db.session.rollback()
-        flash(f"Interview cannot start: {problem}.")
+        flash(_("Interview cannot start: %(why)s", why=_interview_refusal(problem)))
         return redirect(url_for("staff.family", pseudonym=invitation.respondent.family.pseudonym))
     db.session.commit()
     # The parent pages' contract: these four keys, then their first page.
@@ -87,3 +91,9 @@ def interview(invitation_id: int) -> WerkzeugResponse:
     session["entered_by"] = user.id
     session["generation"] = invitation.token_generation
     return redirect(url_for("respond.page", number=1))
+
+
+def _interview_refusal(problem: InvitationClosed | casework.CaseworkError) -> str:
+    if isinstance(problem, InvitationClosed):
+        return _("the wave is %(state)s.", state=Names(i18n.language()).state(problem.state))
+    return str(problem)

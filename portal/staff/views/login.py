@@ -12,20 +12,22 @@ from portal.security import client_address
 from portal.staff import access, accounts, auth, interview, totp
 from portal.staff.access import pending, public, roles
 from portal.staff.blueprint import staff
-from portal.staff.i18n import _
+from portal.staff.i18n import N_, _, ngettext
 
 NEW_SECRET_KEY = "staff_totp_new"
-REFUSED = "The e-mail address, password or code is not right."
+REFUSED = N_("The e-mail address, password or code is not right.")
 TOO_MANY = {
-    "account": "Too many failed attempts for this account from this network. Wait {wait} and try again.",
-    "address": "Too many failed attempts from this network. Wait {wait} and try again.",
+    "account": N_("Too many failed attempts for this account from this network. Wait %(wait)s and try "
+                  "again."),
+    "address": N_("Too many failed attempts from this network. Wait %(wait)s and try again."),
 }
 
 
 def too_many(limit: auth.TooManyAttempts) -> str:
     seconds = max(1, round(limit.wait.total_seconds()))
-    wait = f"{seconds} seconds" if seconds < 120 else f"{round(seconds / 60)} minutes"
-    return TOO_MANY[str(limit)].format(wait=wait)
+    wait = (ngettext("%(num)d second", "%(num)d seconds", seconds) if seconds < 120
+            else ngettext("%(num)d minute", "%(num)d minutes", round(seconds / 60)))
+    return _(TOO_MANY[str(limit)], wait=wait)
 
 
 @staff.route("/login", methods=["GET", "POST"])
@@ -39,7 +41,7 @@ def login() -> ResponseReturnValue:
                 address=client_address(), now=registry.now(),
             )
         except auth.SignInRefused:
-            error = REFUSED
+            error = _(REFUSED)
         except auth.TooManyAttempts as limit:
             error = too_many(limit)
         else:
@@ -65,7 +67,7 @@ def login_code() -> ResponseReturnValue:
                 db.session, user, request.form.get("code", ""), address=client_address(), now=registry.now()
             )
         except auth.SignInRefused:
-            error = REFUSED
+            error = _(REFUSED)
         except auth.TooManyAttempts as limit:
             error = too_many(limit)
         else:
@@ -91,7 +93,7 @@ def setup_totp() -> ResponseReturnValue:
         try:
             codes = auth.confirm_totp(db.session, user, secret, request.form.get("code", ""), registry.now())
         except auth.SignInRefused:
-            error = "That code does not match. Check the time on your phone and try the next code."
+            error = _("That code does not match. Check the time on your phone and try the next code.")
         else:
             auth.signed_in(db.session, user, address=client_address(), now=registry.now(), factor="totp")
             db.session.commit()
@@ -137,7 +139,7 @@ def change_password() -> ResponseReturnValue:
         else:
             db.session.commit()
             access.keep_session(user)  # the account's other sessions have ended
-            flash("Your new password is saved.")
+            flash(_("Your new password is saved."))
             return redirect(url_for("staff.home"))
     return render_template("staff/change_password.html", error=error, forced=user.must_change_password), (
         400 if error else 200

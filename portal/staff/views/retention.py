@@ -6,12 +6,13 @@ from flask import Response, render_template
 
 from portal import registry
 from portal.db import db
-from portal.staff import access, consort_svg, scope
+from portal.staff import access, consort_svg, i18n, scope
 from portal.staff import retention as service
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
+from portal.staff.i18n import N_, Names, _
 
-CAPTION = (
+CAPTION = N_(
     "Counted from the invitation records (one per respondent and wave): invited = the window has opened; "
     "attempted = staff recorded at least one contact attempt (phone, SMS or e-mail by hand, home visit, "
     "letter); declined = reached, and declined this wave; lost = the window closed without an answer. "
@@ -28,20 +29,23 @@ def _flow() -> tuple[service.Flow, bool]:
     return flow, user.sees_arm
 
 
+def _drawn() -> str:
+    flow, by_arm = _flow()
+    drawing = consort_svg.layout(flow, Names(i18n.language()), by_arm=by_arm)
+    return render_template("staff/consort.svg", d=drawing)
+
+
 @staff.get("/retention")
 @roles("admin", "coordinator", "analyst")
 def retention() -> str:
-    flow, by_arm = _flow()
-    svg = render_template("staff/consort.svg", d=consort_svg.layout(flow), by_arm=by_arm)
-    return render_template("staff/retention.html", svg=svg, caption=CAPTION, flow=flow, stages=service.STAGES)
+    svg = _drawn()
+    return render_template("staff/retention.html", svg=svg, caption=_(CAPTION))
 
 
 @staff.get("/retention.svg")
 @roles("admin", "coordinator", "analyst")
 def retention_svg() -> Response:
-    flow, by_arm = _flow()
-    body = render_template("staff/consort.svg", d=consort_svg.layout(flow), by_arm=by_arm)
-    return Response(body, mimetype="image/svg+xml")
+    return Response(_drawn(), mimetype="image/svg+xml")
 
 
 @staff.get("/retention.csv")

@@ -10,6 +10,7 @@ from portal.db import db
 from portal.staff import access, replanning, scope
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
+from portal.staff.schedule_words import describe, replanned
 
 
 @staff.get("/schedule/changes")
@@ -21,7 +22,7 @@ def replan() -> str:
     moving = [i for i in replanning.reminders_to_move(db.session, registry.now())
               if i.respondent.family.pseudonym in families]
     return render_template("staff/replan.html", found=found, moving=len(moving),
-                           may_apply=user.role == "admin")
+                           may_apply=user.role == "admin", describe=describe)
 
 
 @staff.post("/schedule/changes")
@@ -29,5 +30,5 @@ def replan() -> str:
 def apply_replan() -> WerkzeugResponse:
     done = replanning.apply_all(db.session, actor=access.current_user().actor, now=registry.now())
     db.session.commit()
-    flash(f"Re-planned the schedules of {len(done)} respondents.")
+    flash(replanned(len(done)))
     return redirect(url_for("staff.replan"))

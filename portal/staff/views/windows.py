@@ -10,7 +10,7 @@ from portal.db import db
 from portal.staff import access, casework, scope, windows
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
-from portal.staff.i18n import _
+from portal.staff.i18n import _, ngettext
 
 
 @staff.route("/invitations/<int:invitation_id>/extend", methods=["GET", "POST"])
@@ -50,8 +50,9 @@ def correct_baseline(pseudonym: str) -> ResponseReturnValue:
             errors = refused.errors
         else:
             db.session.commit()
-            flash(_("Baseline corrected; %(count)s invitations not yet opened were re-planned.",
-                    count=len(moved)))
+            flash(ngettext("Baseline corrected; %(num)d invitation not yet opened was re-planned.",
+                           "Baseline corrected; %(num)d invitations not yet opened were re-planned.",
+                           len(moved)))
             return redirect(url_for("staff.family", pseudonym=family.pseudonym))
     return render_template("staff/baseline.html", family=family, form=request.form, errors=errors), (
         400 if errors else 200)

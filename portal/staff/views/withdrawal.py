@@ -10,8 +10,10 @@ from portal.db import db
 from portal.staff import access, scope
 from portal.staff import withdrawal as service
 from portal.staff.access import roles
+from portal.staff.audit_words import action_words
 from portal.staff.blueprint import staff
 from portal.staff.enrolment import commit_both
+from portal.staff.i18n import _
 
 
 @staff.route("/families/<pseudonym>/withdraw", methods=["GET", "POST"])
@@ -22,7 +24,7 @@ def withdraw(pseudonym: str) -> ResponseReturnValue:
     error = None
     if request.method == "POST":
         if request.form.get("confirm") != family.pseudonym:
-            error = "Type the family's pseudonym to confirm."
+            error = _("Type the family's pseudonym to confirm.")
         else:
             try:
                 service.withdraw(db.session, family, user, scope=request.form.get("scope", ""),
@@ -31,7 +33,7 @@ def withdraw(pseudonym: str) -> ResponseReturnValue:
                 error = str(problem)
             else:
                 commit_both()
-                flash("The withdrawal is recorded.")
+                flash(_("The withdrawal is recorded."))
                 return redirect(url_for("staff.family", pseudonym=family.pseudonym))
     return render_template("staff/withdraw.html", family=family, scopes=service.SCOPES, error=error), (
         400 if error else 200
@@ -46,4 +48,4 @@ def access_report(pseudonym: str) -> str:
     report = service.access_report(db.session, respondent, user, registry.now())
     db.session.commit()
     return render_template("staff/access_report.html", r=report, now=registry.now(),
-                           zone=registry.protocol().timezone)
+                           zone=registry.protocol().timezone, action_words=action_words)
