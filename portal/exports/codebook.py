@@ -33,7 +33,8 @@ NOTES = (
     "records the text it was shown in. A response whose pages were not all shown in one text says 'mixed': "
     "a new version of the pack was installed, or the parent changed language, between two of its saves "
     "(or its first pages were saved before the portal recorded packs per save); translation_packs names "
-    "the pack of its first save only.",
+    "the pack of its first save only. Responses submitted before the portal recorded packs per save "
+    "(database revision 0012) carry the version served at their submit.",
     "Times are UTC; days_from_baseline and days_open_to_submit count calendar days in the study's time "
     "zone (from the baseline date, and from the day the wave's window opened, to the day of submission).",
     "baseline_month is the enrolment month only (YYYY-MM): with the site, an exact date could single out a "

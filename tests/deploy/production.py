@@ -133,6 +133,12 @@ class Nginx:
     def test_config(self) -> subprocess.CompletedProcess[str]:
         return subprocess.run(self.command("-t"), capture_output=True, text=True)
 
+    def body_limit(self) -> int:
+        """client_max_body_size in bytes, as nginx reads the configuration (`nginx -T`)."""
+        dumped = subprocess.run(self.command("-T"), capture_output=True, text=True, check=True).stdout
+        [(number, unit)] = re.findall(r"^\s*client_max_body_size\s+(\d+)([kKmM]?);", dumped, re.MULTILINE)
+        return int(number) * {"": 1, "k": 1024, "m": 1024 * 1024}[unit.lower()]
+
     def start(self, port: int) -> None:
         with (self.folder / "stderr.log").open("ab") as log:
             self.process = subprocess.Popen(self.command("-g", "daemon off;"), stderr=log)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import http.client
+import io
 import json
 import os
 import re
@@ -32,8 +33,11 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from portal import create_app
+from portal.security import BODY_LIMITS
 from tests.conftest import REQUIRED
 from tests.deploy.installed import translated
 from tests.deploy.production import (
@@ -52,7 +56,7 @@ from tests.deploy.production import (
     systemd_verify,
 )
 from tests.faults.served import Gunicorn, free_port
-from tests.faults.walker import Parent, csrf
+from tests.faults.walker import Answer, Parent, csrf
 from tests.messaging.servers import Mailbox, smtp_server
 from tests.staff.conftest import PASSWORD, create_account
 from tests.support import postgres
@@ -78,6 +82,27 @@ class HttpsBrowser(Parent):
         self.connection = http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=self.timeout,
                                                       context=self.tls)
         return self.connection
+
+    def upload(self, path: str, fields: dict[str, str], data: bytes) -> Answer:
+        """A form with a file, sent as a browser sends it (multipart) on this session."""
+        csv_file = FileStorage(io.BytesIO(data), "families.csv", content_type="text/csv")
+        boundary, body = encode_multipart({**fields, "file": csv_file})
+        headers = {"Cookie": self.cookie, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+        return Answer(*self._exchange("POST", path, body, headers), seconds=0.0)
+
+    def announce(self, path: str, length: int) -> Answer:
+        """Only the headers of a POST whose body would be `length` bytes: nginx answers a body over
+        its limit from the Content-Length alone."""
+        self.close()  # a connection of its own: nginx closes it after refusing
+        connection = self._connect()
+        connection.putrequest("POST", path)
+        connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+        connection.putheader("Content-Length", str(length))
+        connection.endheaders()
+        response = connection.getresponse()
+        answer = Answer(response.status, "", response.read().decode("utf-8", "replace"), 0.0)
+        self.close()
+        return answer
 
 
 @dataclass
@@ -121,8 +146,8 @@ def test_a_wave_over_https_through_nginx_gunicorn_postgresql_and_the_dispatcher(
         assert negotiated_protocol(shape.https_port, ssl.create_default_context(
             cafile=str(shape.scratch / "tls" / "cert.pem"))) == "h2"
         walk_a_wave(shape, parent)
-        sign_in_as_coordinator(shape)
-        check_the_limits_and_health(shape)
+        coordinator = sign_in_as_coordinator(shape)
+        check_the_limits_and_health(shape, coordinator)
         deliver_a_reminder(shape, reminded)
         back_up_and_restore(shape, parent)
         check_the_metrics(shape, parent)
@@ -244,10 +269,12 @@ def walk_a_wave(shape: Shape, parent: HttpsBrowser) -> None:
     assert len(parent.log) > 10 and parent.log[-1][1] == "/q/thanks"
 
 
-def sign_in_as_coordinator(shape: Shape) -> None:
+def sign_in_as_coordinator(shape: Shape) -> HttpsBrowser:
+    """A coordinator whose account is in Norwegian signs in; the browser stays signed in."""
     app = create_app({"environ": shape.environ, "instance_path": shape.scratch / "state"})
     try:
-        _user, email, secret = create_account(app, role="coordinator", email="coordinator@test.example")
+        _user, email, secret = create_account(app, role="coordinator", email="coordinator@test.example",
+                                              language="nb")
     finally:
         app.extensions["portal.db"].dispose()
     browser = shape.browser()
@@ -258,20 +285,24 @@ def sign_in_as_coordinator(shape: Shape) -> None:
     code = {"csrf_token": csrf(page.body), "code": pyotp.TOTP(secret).now()}
     browser.expect(browser.request("POST", "/staff/login/code", code), 302)
     browser.expect(browser.request("GET", "/staff/dashboard"), 200)
-    browser.close()
+    return browser
 
 
-def check_the_limits_and_health(shape: Shape) -> None:
-    site = (DEPLOY / "nginx" / "family-portal.conf").read_text()
-    limit = re.search(r"client_max_body_size (\d+)k;", site)
+def check_the_limits_and_health(shape: Shape, coordinator: HttpsBrowser) -> None:
+    """nginx's body limit is above every limit of the app, so the app refuses an upload over its own
+    limit with its page in the account's language; nginx still refuses a body over its limit."""
     app = create_app({"environ": shape.environ, "instance_path": shape.scratch / "state"})
     app.extensions["portal.db"].dispose()
-    assert limit is not None and int(limit.group(1)) * 1024 == app.config["MAX_CONTENT_LENGTH"]
-    browser = shape.browser()
-    too_big = browser.request("POST", "/s", {"code": "x" * (300 * 1024)})
-    assert too_big.status == 413 and "nginx" in too_big.body  # nginx refused it: no worker was busy with it
-    health = browser.request("GET", "/healthz")
-    browser.close()
+    largest = max(app.config["MAX_CONTENT_LENGTH"], *BODY_LIMITS.values())  # the views are imported now
+    nginx_limit = shape.nginx.body_limit()
+    assert nginx_limit > largest + 64 * 1024  # room for the form around the file
+    page = coordinator.expect(coordinator.request("GET", "/staff/enrol/csv"), 200)
+    too_big = coordinator.upload("/staff/enrol/csv", {"csrf_token": csrf(page.body)}, b"x" * largest)
+    assert too_big.status == 413 and "nginx" not in too_big.body
+    assert translated("nb", "staff", "Too much data") in too_big.body and 'lang="nb"' in too_big.body
+    assert coordinator.announce("/staff/enrol/csv", nginx_limit + 1).status == 413  # nginx's backstop
+    health = coordinator.request("GET", "/healthz")
+    coordinator.close()
     assert health.status == 200
     assert json.loads(health.body) == {"status": "ok", "main": "ok", "keystore": "ok"}
 

@@ -2,11 +2,11 @@
 bokmål all the way through, also where they used to fall back to English.
 
 A coordinator mistypes a password, enrols with a bad phone number and e-mail address, corrects a
-parent's contact details, extends a window, corrects a baseline, revokes a link whose new one cannot
-go by SMS, reads an alert and the retention figures and is refused the exports; the data manager looks
-at accounts and schedule changes; the analyst opens the export page. Every message is read where the
-user reads it (beside the field, in the flash) in Norwegian, and the English wording it used to have
-is nowhere on the page.
+parent's contact details and reads the access report, extends a window, corrects a baseline, revokes
+a link whose new one cannot go by SMS, reads an alert and the retention figures and is refused the
+exports; the data manager looks at accounts and schedule changes; the analyst opens the export page.
+Every message is read where the user reads it (beside the field, in the flash) in Norwegian, and the
+English wording it used to have is nowhere on the page.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ USED_TO_LEAK = (
     "not a valid phone number", "not an e-mail address", "Contact details", "Earlier links and codes",
     "The new link was not sent", "Baseline corrected", "Re-planned", "Participant flow", "staff attempts",
     "password or code is not right", "Note saved", "Write something in the note", "answered above 0",
-    "Export data for analysis", "Not for your role",
+    "Export data for analysis", "Not for your role", "contact changed", "contacts viewed",
 )
 
 
@@ -96,6 +96,12 @@ def test_a_norwegian_research_assistant_and_data_manager_never_meet_our_english(
         page.locator("#email").fill("kari@test.example")
         page.locator("form.narrow button[type=submit]").click()
         expect(page.locator(".flash")).to_have_text("Kontaktopplysningene er lagret.")
+
+        # the access report, printed for the parent, names each step taken with their details
+        page.locator("a[href$='/access-report']").first.click()
+        expect(page.locator("main")).to_contain_text("kontaktopplysninger eller språk endret")
+        _no_leak(page)
+        page.goto(family_url)
 
         # an empty note is refused in Norwegian
         page.locator("#text").fill("   ")

@@ -10,6 +10,7 @@ from portal.db import db
 from portal.staff import access, scope
 from portal.staff import withdrawal as service
 from portal.staff.access import roles
+from portal.staff.audit_words import action_words
 from portal.staff.blueprint import staff
 from portal.staff.enrolment import commit_both
 from portal.staff.i18n import _
@@ -47,4 +48,4 @@ def access_report(pseudonym: str) -> str:
     report = service.access_report(db.session, respondent, user, registry.now())
     db.session.commit()
     return render_template("staff/access_report.html", r=report, now=registry.now(),
-                           zone=registry.protocol().timezone)
+                           zone=registry.protocol().timezone, action_words=action_words)
