@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from babel.dates import format_date, format_datetime
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,7 @@ from portal.contacts import ContactBook, ContactDetails
 from portal.families.models import Family, FamilyStatus, Invitation, Respondent, Site
 from portal.i18n import language_name
 from portal.staff import i18n
-from portal.staff.i18n import N_, _, ngettext
+from portal.staff.i18n import N_, _, moment_words, ngettext
 from portal.staff.records import StaffAttempt
 
 # marked for the staff catalogue; the page shows them through `_()` in the account's language
@@ -32,7 +31,6 @@ SORTS = {
     "urgency": N_("Overdue first, then closing soonest"), "closes": N_("Closing soonest"),
     "family": N_("Family"), "wave": N_("Wave"), "language": N_("Language"),
 }
-DAY_PATTERNS = {"nb": "EEEE d. MMMM", "en": "EEEE d MMMM"}  # "fredag 4. september", "Friday 4 September"
 PER_PAGE = 50
 HORIZON_DAYS = 7  # a wave that opens within this many days is on the list already
 
@@ -125,8 +123,7 @@ def readable_phone(e164: str) -> str:
 def day_words(day: dt.date, today: dt.date) -> str:
     """"in 3 days (Friday 4 September)", in the page's language."""
     days = (day - today).days
-    language = i18n.language()
-    named = format_date(day, DAY_PATTERNS.get(language, DAY_PATTERNS["en"]), locale=language)
+    named = moment_words(day, "weekday")
     if days == 0:
         return _("today (%(day)s)", day=named)
     if days == 1:
@@ -134,21 +131,6 @@ def day_words(day: dt.date, today: dt.date) -> str:
     if days > 1:
         return ngettext("in %(num)d day (%(day)s)", "in %(num)d days (%(day)s)", days, day=named)
     return ngettext("%(num)d day ago (%(day)s)", "%(num)d days ago (%(day)s)", -days, day=named)
-
-
-MOMENT_PATTERNS = {
-    "short": {"nb": "d. MMM HH:mm", "en": "dd MMM HH:mm"},
-    "long": {"nb": "EEEE d. MMMM 'kl.' HH:mm", "en": "EEEE dd MMMM 'at' HH:mm"},
-    "day": {"nb": "EEEE d. MMMM", "en": "EEEE dd MMMM"},
-}
-
-
-def moment_words(at: dt.datetime, length: str = "short") -> str:
-    """A moment as the list shows it ("02 Sep 09:30"; "Wednesday 02 September at 09:00"), in the
-    page's language and in the zone `at` carries."""
-    language = i18n.language()
-    patterns = MOMENT_PATTERNS[length]
-    return format_datetime(at, patterns.get(language, patterns["en"]), locale=language)
 
 
 def call_page(session: Session, query: CallQuery, now: dt.datetime, zone: ZoneInfo) -> CallPage:

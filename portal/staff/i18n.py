@@ -8,6 +8,9 @@ waves, sites, languages) are shown by their names, never as codes.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from babel.dates import format_date, format_datetime
 from flask import Blueprint, g, has_request_context, request
 from flask_babel import Domain
 from flask_babel import refresh as refresh_babel
@@ -38,6 +41,31 @@ def ngettext(singular: str, plural: str, num: int, **values: object) -> str:
 def language() -> str:
     """The page's language (English outside a request: the command line speaks English)."""
     return g.get("locale", study_language()) if has_request_context() else "en"
+
+
+# How staff pages write a date or a moment: words in the account's language, never ISO (ISO stays for
+# data: sheets, exports, the command line, form values and <time datetime="...">).
+MOMENT_PATTERNS = {
+    "short": {"nb": "d. MMM HH:mm", "en": "dd MMM HH:mm"},
+    "long": {"nb": "EEEE d. MMMM 'kl.' HH:mm", "en": "EEEE dd MMMM 'at' HH:mm"},
+    "day": {"nb": "EEEE d. MMMM", "en": "EEEE dd MMMM"},
+    "weekday": {"nb": "EEEE d. MMMM", "en": "EEEE d MMMM"},  # "fredag 4. september", "Friday 4 September"
+    "month": {"nb": "MMMM y", "en": "MMM y"},  # "april 2025", "Apr 2025"
+    "date": {"nb": "d. MMMM y", "en": "d MMM y"},  # "12. mars 2027", "12 Mar 2027"
+    "date_time": {"nb": "d. MMMM y 'kl.' HH:mm", "en": "d MMM y, HH:mm"},
+    "full": {"nb": "EEEE d. MMMM y 'kl.' HH:mm", "en": "EEEE d MMMM y, HH:mm"},
+}
+
+
+def moment_words(at: dt.date | dt.datetime, length: str = "short") -> str:
+    """A date or a moment as staff read it ("12. mars 2027"; "02 Sep 09:30"), in the page's language;
+    a moment in the study's time zone. Also the `moment` filter of the staff templates."""
+    words = language()
+    patterns = MOMENT_PATTERNS[length]
+    pattern = patterns.get(words, patterns["en"])
+    if isinstance(at, dt.datetime):
+        return format_datetime(at.astimezone(registry.protocol().timezone), pattern, locale=words)
+    return format_date(at, pattern, locale=words)
 
 
 def N_(string: str) -> str:  # noqa: N802 - gettext's name for "mark for the catalogue, translate later"
@@ -120,6 +148,7 @@ def configure(blueprint: Blueprint) -> None:
         g.locale = account_language(user.language) if user is not None else before_sign_in()
 
     blueprint.context_processor(page_words)
+    blueprint.add_app_template_filter(moment_words, "moment")
 
 
 def page_words() -> dict[str, object]:

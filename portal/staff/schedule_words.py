@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import has_request_context
+
 from portal.protocol.replan import Change
-from portal.staff.i18n import N_, _, ngettext
+from portal.staff.i18n import N_, _, moment_words, ngettext
 
 MOVES = {
     "due": N_("due %(before)s → %(after)s"),
@@ -37,4 +39,5 @@ def replanned(respondents: int) -> str:
 
 
 def _day(moment: dt.date | dt.datetime) -> str:
-    return f"{moment:%Y-%m-%d}"
+    """In words on the re-plan page; ISO on the command line, whose output is data."""
+    return moment_words(moment, "date") if has_request_context() else f"{moment:%Y-%m-%d}"

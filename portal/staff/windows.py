@@ -11,7 +11,7 @@ from portal.audit import record
 from portal.families import reschedule
 from portal.families.models import Family, Invitation
 from portal.messaging.planning import plan_invitations
-from portal.staff.i18n import N_, _
+from portal.staff.i18n import N_, _, moment_words
 from portal.staff.models import StaffUser
 
 REASON_LIMIT = 200
@@ -74,7 +74,10 @@ def _checked(date_text: str, field: str, reason: str) -> tuple[dt.date, str]:
 
 
 def _refusal(problem: reschedule.RescheduleError) -> str:
-    return _(problem.template, **problem.values)
+    """The rule's refusal in the account's language, its days in words."""
+    values = {name: moment_words(value, "date") if isinstance(value, dt.date) else value
+              for name, value in problem.values.items()}
+    return _(problem.template, **values)
 
 
 # The schedule rules' refusals (portal.families.reschedule), marked so the catalogue carries them.

@@ -102,7 +102,8 @@ def test_the_family_page_partial_lists_attempts_without_contact_data(
     with app.test_request_context("/staff/"):  # a staff page's context: wave names in the staff language
         family = db.session.scalars(select(Family)).one()
         html = render_template("staff/_contact_attempts.html", family=family)
-    assert "2026-09-01 14:00" in html and "gw-1" in html and "accepted" in html and "delivered" in html
+    assert "1. september 2026 kl. 14:00" in html  # in words, in the study's time zone
+    assert "gw-1" in html and "accepted" in html and "delivered" in html
     assert "SMS" in html and "invitasjon" in html  # the study's language, bokmål, before any account chose
     for secret in ("91111111", "kari", "Testesen", "/s/"):
         assert secret not in html

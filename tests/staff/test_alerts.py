@@ -29,7 +29,7 @@ def test_an_alert_names_respondent_and_wave_shows_name_and_phone_and_the_read_is
     _raise(app, family, clock)
     coordinator = staff("coordinator")
     page = coordinator.client.get("/staff/alerts").text
-    assert family.respondents[0] in page and "<td>Baseline</td>" in page and "2026-09-01 10:00" in page
+    assert family.respondents[0] in page and "<td>Baseline</td>" in page and "1 Sep 2026, 10:00" in page
     assert "Kari Testesen" in page and "+4791111111" in page and "kari@test.example" not in page
     with app.app_context():
         last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()

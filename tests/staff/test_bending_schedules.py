@@ -73,7 +73,8 @@ def test_a_window_never_reaches_into_the_next_wave_and_bad_input_is_kept_beside_
     url = f"/staff/invitations/{t0_id}/extend"
     into_t1 = coordinator.post(url, {"last_day": "2026-11-30", "reason": "late"}, form_at=url)
     assert into_t1.status_code == 400
-    assert "2026-11-23 at the latest" in into_t1.text and 'value="late"' in into_t1.text
+    assert "23 Nov 2026 at the latest" in into_t1.text and 'value="late"' in into_t1.text
+    assert 'value="2026-11-30"' in into_t1.text  # the date field keeps what was typed, in ISO
     garbage = coordinator.post(url, {"last_day": "next friday", "reason": ""}, form_at=url)
     assert garbage.status_code == 400
     assert 'id="last_day-error"' in garbage.text and 'id="reason-error"' in garbage.text

@@ -114,7 +114,7 @@ def test_a_norwegian_research_assistant_and_data_manager_never_meet_our_english(
         page.locator("#last_day").fill("2026-10-10")
         page.locator("#reason").fill("ferie i september")
         page.locator("form.narrow button[type=submit]").click()
-        expect(page.locator(".flash")).to_have_text("Svarvinduet er nå åpent til og med 2026-10-10.")
+        expect(page.locator(".flash")).to_have_text("Svarvinduet er nå åpent til og med 10. oktober 2026.")
         page.locator("a[href$='/baseline']").click()
         page.locator("#baseline").fill("2026-08-25")
         page.locator("#reason").fill("feil dato ved registrering")

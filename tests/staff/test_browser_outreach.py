@@ -55,9 +55,9 @@ def test_a_coordinator_records_an_attempt_resends_a_link_and_resolves_an_alert(
         row.get_by_label("Send by").select_option(label="E-mail")
         row.get_by_role("button", name="Send the link again now").click()
         expect(page.get_by_role("status")).to_contain_text(
-            "goes again by e-mail at 09:00 on 2026-09-02 (study time)")
+            "goes again by e-mail at 09:00 on 2 Sep 2026 (study time)")
         expect(row.locator("p.queued")).to_have_text(
-            "Queued to send the link again by e-mail at 2026-09-02 09:00 (study time).")
+            "Queued to send the link again by e-mail at 2 Sep 2026, 09:00 (study time).")
         axe.check(page)
 
         page.get_by_label("What was done").fill("Called the next morning; safety plan agreed")

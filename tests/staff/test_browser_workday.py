@@ -91,7 +91,7 @@ def test_a_research_assistants_day_with_two_parent_families(
         parents = page.locator("section.respondent")
         expect(parents.nth(1).locator(".next-message")).to_have_text("ingen planlagt")
         mothers_next = parents.nth(0).locator(".next-message")
-        expect(mothers_next).to_contain_text("for målepunkt Oppstart, 2026-09-01")
+        expect(mothers_next).to_contain_text("for målepunkt Oppstart, 1. september 2026 kl. ")
         page.screenshot(path=str(shots / "parent-stopped.png"), full_page=True)
         axe.check(page)
 
@@ -101,7 +101,7 @@ def test_a_research_assistants_day_with_two_parent_families(
         page.locator("#last_day").fill("2026-10-10")
         page.locator("#reason").fill("on holiday in September")
         page.locator("form.narrow button[type=submit]").click()
-        expect(page.locator(".flash")).to_contain_text("2026-10-10")
+        expect(page.locator(".flash")).to_contain_text("10. oktober 2026")
         assert page.url == family_url
 
         # a CSV with one bad line enrols nothing; the good file is previewed, then enrolled

@@ -184,7 +184,7 @@ def test_the_form_accepts_two_parents_sharing_a_phone_and_takes_each_ones_consen
             "r2_consent_questionnaires": "yes", "r2_consent_sms": "yes"}
     done = coordinator.post("/staff/enrol", form, form_at="/staff/enrol", follow=True)
     assert done.status_code == 200 and "enrolled" in done.text
-    assert "signed 2026-08-31; covers the questionnaires, contact by e-mail" in done.text
+    assert "signed 31 Aug 2026; covers the questionnaires, contact by e-mail" in done.text
     assert "covers the questionnaires, contact by SMS" in done.text
 
 

@@ -38,6 +38,28 @@ def test_the_page_shows_each_wave_and_the_contacts_to_a_coordinator(
     assert _actions(app)[-1] == "contacts_viewed"  # who looked at whom is on the record
 
 
+def test_dates_read_in_the_account_language_and_stay_iso_where_they_are_data(
+    app: Flask, clock: Clock, staff: StaffFactory
+) -> None:
+    family = enrol_family(app, now=clock.now)
+    with app.app_context():
+        waves = {i.wave: i for i in family_by_pseudonym(family.family).respondents[0].invitations}
+        assert waves["T2"].due_date == dt.date(2027, 3, 1)
+        t0_id = waves["T0"].id
+    norwegian = staff("coordinator", email="nb@staff.example", language="nb")
+    english = staff("coordinator", email="en@staff.example", language="en").client
+    path = f"/staff/families/{family.family}"
+    assert '<time datetime="2027-03-01">1. mars 2027</time>' in norwegian.client.get(path).text
+    shown = english.get(path).text
+    assert '<time datetime="2027-03-01">1 Mar 2027</time>' in shown
+    words = re.sub(r"<[^>]*>", " ", shown)  # what a person reads, without the tags' attributes
+    assert re.findall(r"\b\d{4}-\d{2}-\d{2}\b", words) == []  # no ISO date left in the prose
+    url = f"/staff/invitations/{t0_id}/extend"
+    refused = norwegian.post(url, {"last_day": "2027-06-30", "reason": "ferie"}, form_at=url)
+    assert refused.status_code == 400 and "23. november 2026" in refused.text  # the latest day, in words
+    assert 'type="date" dir="ltr" required value="2027-06-30"' in refused.text  # the field keeps ISO
+
+
 def test_pages_without_contacts_leave_no_contact_view_in_the_audit(
     app: Flask, clock: Clock, staff: StaffFactory
 ) -> None:

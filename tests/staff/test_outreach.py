@@ -145,7 +145,7 @@ def test_send_the_link_again_waits_for_the_quiet_hours_says_when_and_is_audited_
     invitation_id = _invitation_id(app, family)
     answer = coordinator.post(f"/staff/invitations/{invitation_id}/resend",
                               {"channel": "both", "click": new_click()}, form_at=url, follow=True)
-    assert "goes again by SMS and e-mail at 09:00 on 2026-09-02 (study time)" in answer.text
+    assert "goes again by SMS and e-mail at 09:00 on 2 Sep 2026 (study time)" in answer.text
     with app.app_context():
         queued = db.session.scalars(select(OutboxMessage).filter_by(kind=MessageKind.resend)).all()
         assert sorted(m.channel or "" for m in queued) == ["email", "sms"]

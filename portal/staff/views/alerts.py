@@ -49,7 +49,7 @@ def alerts() -> str:
     rows = service.open_and_recent(db.session, scope.visible_sites(user))
     return render_template(
         "staff/alerts.html", alerts=rows, contacts=contacts_for(rows, user),
-        zone=registry.protocol().timezone, may_resolve=user.role == "coordinator",
+        may_resolve=user.role == "coordinator",
     )
 
 

@@ -8,11 +8,11 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from portal import registry
 from portal.db import db
-from portal.staff import access, call_resend, calls, scope
+from portal.staff import access, call_resend, scope
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
 from portal.staff.forms import ResendForm, resend_channels
-from portal.staff.i18n import _, ngettext
+from portal.staff.i18n import _, moment_words, ngettext
 from portal.staff.resend import AlreadyQueued
 from portal.staff.views.calls import list_filters
 from portal.staff.views.outreach import CHANNEL_WORDS, first_error
@@ -63,4 +63,4 @@ def _when_they_go(result: call_resend.ResentMany, channel: str) -> str:
     return ngettext("The link goes again to %(num)d parent by %(how)s at %(time)s on %(day)s (study time): "
                     "messages wait for the end of the quiet hours.", "The link goes again to %(num)d parents "
                     "by %(how)s at %(time)s on %(day)s (study time): messages wait for the end of the quiet "
-                    "hours.", count, how=how, time=f"{when:%H:%M}", day=calls.moment_words(when, "day"))
+                    "hours.", count, how=how, time=f"{when:%H:%M}", day=moment_words(when, "day"))

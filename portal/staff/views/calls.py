@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from babel.dates import format_datetime
 from flask import Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -86,9 +85,9 @@ def _render(query: calls.CallQuery, found: calls.CallPage, **extra: object) -> s
         sorts={code: _(words) for code, words in calls.SORTS.items()}, waves=[w.id for w in protocol.waves],
         sites=[(s.id, s.name) for s in protocol.sites if s.id in scope.visible_sites(user)],
         site_names={s.id: s.name for s in protocol.sites}, readable_phone=calls.readable_phone,
-        moment=calls.moment_words,
+        moment=i18n.moment_words,
         languages=[(code, language_name(code, i18n.language())) for code in protocol.languages],
-        back_query=urlencode(list_filters(request.values, user)), zone=protocol.timezone,
+        back_query=urlencode(list_filters(request.values, user)),
         sending_stops=protocol.quiet_hours.send_until.strftime("%H:%M"),
         sending_starts=protocol.quiet_hours.send_from.strftime("%H:%M"), **extra,
     )
@@ -126,10 +125,7 @@ def print_calls() -> str:
     """Every row of the list on one page, for paper; the print stylesheet leaves out the controls."""
     user = access.current_user()
     query = read_query(request.args, user, per_page=None)
-    language = i18n.language()
-    pattern = "EEEE d. MMMM y 'kl.' HH:mm" if language == "nb" else "EEEE d MMMM y, HH:mm"
-    zone = registry.protocol().timezone
-    printed_at = format_datetime(registry.now(), pattern, tzinfo=zone, locale=language)
+    printed_at = i18n.moment_words(registry.now(), "full")
     return _render(query, _filled(query, user, "print"), printing=True, printed_at=printed_at)
 
 

@@ -45,7 +45,7 @@ def family(pseudonym: str) -> str:
         "staff/family.html", family=found, contacts=contacts, now=registry.now(),
         notes=casework.notes(db.session, found), sees_arm=user.sees_arm,
         is_coordinator=user.role == "coordinator", languages=registry.protocol().languages,
-        zone=registry.protocol().timezone, last_day=casework.last_open_day,
+        last_day=casework.last_open_day,
         next_messages=outlook.next_messages(db.session, found),
     )
 

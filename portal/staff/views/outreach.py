@@ -100,7 +100,7 @@ def when_it_goes(resent: Resent, wave: str) -> str:
     when = resent.goes_at.astimezone(registry.protocol().timezone)
     return _("The link for %(wave)s goes again by %(how)s at %(time)s on %(day)s (study time): "
              "messages wait for the end of the quiet hours.", wave=wave, how=how, time=f"{when:%H:%M}",
-             day=f"{when:%Y-%m-%d}")
+             day=i18n.moment_words(when, "date"))
 
 
 @staff.post("/attempts")

@@ -10,7 +10,7 @@ from portal.db import db
 from portal.staff import access, casework, scope, windows
 from portal.staff.access import roles
 from portal.staff.blueprint import staff
-from portal.staff.i18n import _, ngettext
+from portal.staff.i18n import _, moment_words, ngettext
 
 
 @staff.route("/invitations/<int:invitation_id>/extend", methods=["GET", "POST"])
@@ -28,7 +28,8 @@ def extend_window(invitation_id: int) -> ResponseReturnValue:
             errors = refused.errors
         else:
             db.session.commit()
-            flash(_("The window now stays open through %(day)s.", day=casework.last_open_day(invitation)))
+            flash(_("The window now stays open through %(day)s.",
+                    day=moment_words(casework.last_open_day(invitation), "date")))
             return redirect(url_for("staff.family", pseudonym=invitation.respondent.family.pseudonym))
     return render_template("staff/extend_window.html", invitation=invitation, form=request.form,
                            errors=errors, last_day=casework.last_open_day(invitation)), 400 if errors else 200

@@ -48,4 +48,4 @@ def access_report(pseudonym: str) -> str:
     report = service.access_report(db.session, respondent, user, registry.now())
     db.session.commit()
     return render_template("staff/access_report.html", r=report, now=registry.now(),
-                           zone=registry.protocol().timezone, action_words=action_words)
+                           action_words=action_words)
