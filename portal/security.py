@@ -197,6 +197,7 @@ def configure_input_checks(app: Flask) -> None:
         if request.endpoint in BODY_LIMITS:
             request.max_content_length = BODY_LIMITS[request.endpoint]
         environ = request.environ  # most requests have no query, no body: nothing to parse
+        _refuse_too_large_body()
         if environ.get("HTTP_TRANSFER_ENCODING"):
             _refuse_cut_chunked_body(app)
         if "\x00" in request.path:
@@ -212,6 +213,27 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def _any_nul(values: MultiDict[str, str]) -> bool:
     return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
+
+
+# nginx's client_max_body_size in deploy/nginx/family-portal.conf: no larger body reaches the app
+PROXY_BODY_LIMIT = 8 * 1024 * 1024
+
+
+def _refuse_too_large_body() -> None:
+    """A body over the limit is refused with the app's own 413 page, read to its end first.
+
+    gunicorn closes a kept-alive connection that still holds more than 64 KiB of a body the app
+    did not read, and nginx, still sending that body, then shows its own 502 page instead of
+    ours. Reading what the proxy let through (never more than its limit) keeps the connection.
+    """
+    length, limit = request.content_length, request.max_content_length
+    if length is None or limit is None or length <= limit:
+        return
+    if length <= PROXY_BODY_LIMIT:
+        stream = request.environ["wsgi.input"]
+        while stream.read(64 * 1024):
+            pass
+    abort(413)
 
 
 def _refuse_cut_chunked_body(app: Flask) -> None:

@@ -37,7 +37,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from portal import create_app
-from portal.security import BODY_LIMITS
+from portal.security import BODY_LIMITS, PROXY_BODY_LIMIT
 from tests.conftest import REQUIRED
 from tests.deploy.installed import translated
 from tests.deploy.production import (
@@ -296,6 +296,7 @@ def check_the_limits_and_health(shape: Shape, coordinator: HttpsBrowser) -> None
     largest = max(app.config["MAX_CONTENT_LENGTH"], *BODY_LIMITS.values())  # the views are imported now
     nginx_limit = shape.nginx.body_limit()
     assert nginx_limit > largest + 64 * 1024  # room for the form around the file
+    assert nginx_limit == PROXY_BODY_LIMIT  # the app reads a refused body up to it (a kept connection)
     page = coordinator.expect(coordinator.request("GET", "/staff/enrol/csv"), 200)
     too_big = coordinator.upload("/staff/enrol/csv", {"csrf_token": csrf(page.body)}, b"x" * largest)
     assert too_big.status == 413 and "nginx" not in too_big.body
