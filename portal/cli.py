@@ -30,27 +30,29 @@ class Moment(click.ParamType):
         return moment  # a naive time is read in the study's zone by current_time()
 
 
-class Choice(click.Choice):
-    """click.Choice whose refusal lists the choices without repeating what was typed (a phone number
+class _Unrepeated(click.ParamType):
+    """A parameter whose refusal says what it takes without repeating what was typed (a phone number
     typed in the wrong place would end up in a terminal's scrollback or a cron mail)."""
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        try:
-            return super().convert(value, param, ctx)
-        except click.BadParameter:
-            pass
-        self.fail(f"use one of {', '.join(map(str, self.choices))}", param, ctx)
-
-
-class IntRange(click.IntRange):
-    """click.IntRange whose refusal gives the range without repeating what was typed."""
+    def takes(self) -> str:
+        raise NotImplementedError
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         try:
             return super().convert(value, param, ctx)
         except click.BadParameter:
             pass
-        self.fail(f"give a whole number from {self.min} to {self.max}", param, ctx)
+        self.fail(self.takes(), param, ctx)
+
+
+class Choice(_Unrepeated, click.Choice):
+    def takes(self) -> str:
+        return f"use one of {', '.join(map(str, self.choices))}"
+
+
+class IntRange(_Unrepeated, click.IntRange):
+    def takes(self) -> str:
+        return f"give a whole number from {self.min} to {self.max}"
 
 
 MOMENT = Moment()

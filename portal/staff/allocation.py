@@ -58,7 +58,6 @@ def _stratum(protocol: Protocol, family: Family) -> str:
         raise AllocationError(_(str(problem))) from None
 
 
-
 def record_decided(
     session: Session, family: Family, arm: str, *, actor: str, now: dt.datetime, audit: bool = True
 ) -> None:
